@@ -1,0 +1,1 @@
+"""commercetools <-> Fluent Commerce connector."""

@@ -1,0 +1,54 @@
+"""Shared fixtures. Markers come from the directory (tests/unit -> unit, tests/integration -> integration)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from connector.sandbox.common import SandboxServer
+
+TESTS_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        rel = Path(str(item.fspath)).relative_to(TESTS_DIR)
+        if rel.parts and rel.parts[0] in ("unit", "integration"):
+            item.add_marker(getattr(pytest.mark, rel.parts[0]))
+
+
+@pytest.fixture(scope="session")
+def ct_sandbox_server() -> Iterator[SandboxServer]:
+    """The commercetools sandbox on an ephemeral loopback port, once per session."""
+    from connector.sandbox.commercetools import create_app
+
+    server = SandboxServer(create_app()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fluent_sandbox_server() -> Iterator[SandboxServer]:
+    """The Fluent sandbox on an ephemeral loopback port, once per session."""
+    from connector.sandbox.fluent import create_app
+
+    server = SandboxServer(create_app()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ct_sandbox(ct_sandbox_server: SandboxServer) -> SandboxServer:
+    """The commercetools sandbox, reset (data, calls, faults) before the test."""
+    requests.post(f"{ct_sandbox_server.url}/_sandbox/reset", timeout=10).raise_for_status()
+    return ct_sandbox_server
+
+
+@pytest.fixture
+def fluent_sandbox(fluent_sandbox_server: SandboxServer) -> SandboxServer:
+    """The Fluent sandbox, reset (data, calls, faults, webhooks) before the test."""
+    requests.post(f"{fluent_sandbox_server.url}/_sandbox/reset", timeout=10).raise_for_status()
+    return fluent_sandbox_server
