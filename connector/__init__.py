@@ -1,1 +1,28 @@
-"""commercetools <-> Fluent Commerce connector."""
+"""commercetools <-> Fluent Commerce connector: ``create_app`` and nothing else."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from connector.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the Flask app (webhooks, API, ops endpoints) with its Celery app attached."""
+    from connector.api import register_api
+    from connector.extensions import celery_init_app
+    from connector.logs import configure_logging
+    from connector.runtime import Runtime
+    from connector.webhooks import register_webhooks
+
+    config = config or Config.from_env()
+    configure_logging()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    runtime = Runtime(config)
+    runtime.registry  # noqa: B018 - validate routes and handlers at start
+    app.extensions["connector"] = runtime
+    celery_init_app(app, runtime)
+    register_webhooks(app)
+    register_api(app)
+    return app

@@ -1,0 +1,1 @@
+"""Celery tasks: thin glue that loads ids and calls into ``connector``."""

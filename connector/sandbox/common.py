@@ -13,8 +13,9 @@ import random
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -72,10 +73,17 @@ class FaultRule:
     hits: int = field(default=0)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FaultRule":
+    def from_json(cls, data: dict[str, Any]) -> FaultRule:
         allowed = {
-            "endpoint", "latency_ms", "rate_429", "retry_after", "rate_5xx",
-            "status_5xx", "rate_timeout", "timeout_seconds", "count",
+            "endpoint",
+            "latency_ms",
+            "rate_429",
+            "retry_after",
+            "rate_5xx",
+            "status_5xx",
+            "rate_timeout",
+            "timeout_seconds",
+            "count",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -201,7 +209,9 @@ def install_instrumentation(
     @bp.get("/calls")
     def get_calls() -> Response:
         limit = request.args.get("log", type=int)
-        return jsonify({"counts": calls.counts(), "log": calls.entries(limit) if limit else []})
+        return jsonify(
+            {"counts": calls.counts(), "log": calls.entries(limit) if limit else []}
+        )
 
     @bp.delete("/calls")
     def delete_calls() -> Response:
@@ -216,7 +226,9 @@ def install_instrumentation(
     def post_faults() -> tuple[Response, int]:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            return jsonify({"error": "invalid_json", "message": "expected a JSON object"}), 400
+            return jsonify(
+                {"error": "invalid_json", "message": "expected a JSON object"}
+            ), 400
         raw_rules = body["rules"] if "rules" in body else [body]
         try:
             rules = [FaultRule.from_json(r) for r in raw_rules]
@@ -259,7 +271,7 @@ class SandboxServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "SandboxServer":
+    def start(self) -> SandboxServer:
         self._thread.start()
         return self
 

@@ -1,0 +1,1 @@
+"""HTTP clients of commercetools and Fluent: the only code that imports `requests`."""

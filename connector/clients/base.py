@@ -1,0 +1,171 @@
+"""``ApiClient``: one session, a default timeout, one ``request()`` that maps failures.
+
+No retry loops here: retries belong to the task (STYLE.md). The one exception is a
+single token refresh on 401.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from connector.clients.auth import TokenAuth
+from connector.clients.errors import (
+    ApiError,
+    ApiTimeout,
+    AuthenticationError,
+    BadRequest,
+    NotFound,
+    RateLimited,
+    ServerError,
+)
+from connector.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+# oauthlib refuses http:// token URLs and warns on scope changes; we check the scheme
+# ourselves (http only on loopback, for the sandboxes) and accept narrowed scopes.
+os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+
+
+def check_url(name: str, url: str) -> str:
+    """Require https except on loopback; return the URL without a trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ConfigError(f"{name} must use https (http is only allowed on loopback)")
+    return url.rstrip("/")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+class ApiClient:
+    """Base of the platform clients."""
+
+    service = "api"
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: TokenAuth | None,
+        *,
+        timeout: float = 30.0,
+        pool_size: int = 16,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.timeout = timeout
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json"})
+        if headers:
+            self.session.headers.update(headers)
+        self.request_count = 0
+
+    def url(self, path: str) -> str:
+        return (
+            path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        timeout: float | None = None,
+        expect_json: bool = True,
+    ) -> Any:
+        """Send one request; return the decoded JSON body or raise an ``ApiError``."""
+        url = self.url(path)
+        for attempt in (1, 2):
+            try:
+                resp = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    auth=self.auth,
+                    timeout=timeout or self.timeout,
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                raise ApiTimeout(
+                    f"{self.service} {method} {path}: {type(exc).__name__}",
+                    service=self.service,
+                ) from None
+            self.request_count += 1
+            if resp.status_code == 401 and self.auth is not None and attempt == 1:
+                self.auth.invalidate()
+                continue
+            break
+        if resp.status_code >= 400:
+            raise self.error_for(method, path, resp)
+        if not expect_json or resp.status_code == 204 or not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            raise ServerError(
+                f"{self.service} {method} {path}: response is not JSON",
+                status=resp.status_code,
+                service=self.service,
+            ) from None
+
+    def error_for(self, method: str, path: str, resp: requests.Response) -> ApiError:
+        """Translate an HTTP error response (subclasses add platform error codes)."""
+        body = _json_or_text(resp)
+        status = resp.status_code
+        detail = self.describe_error(body)
+        message = f"{self.service} {method} {path} -> {status}: {detail}"
+        kw = {"status": status, "body": body, "service": self.service}
+        if status == 429:
+            return RateLimited(
+                message,
+                retry_after=parse_retry_after(resp.headers.get("Retry-After")),
+                **kw,
+            )
+        if status >= 500:
+            return ServerError(
+                message,
+                retry_after=parse_retry_after(resp.headers.get("Retry-After")),
+                **kw,
+            )
+        if status in (401, 403):
+            return AuthenticationError(message, **kw)
+        if status == 404:
+            return NotFound(message, **kw)
+        return BadRequest(message, **kw)
+
+    def describe_error(self, body: Any) -> str:
+        if isinstance(body, dict):
+            return str(body.get("message") or body.get("error_description") or body)[
+                :500
+            ]
+        return str(body)[:500]
+
+
+def _json_or_text(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return resp.text[:2000]

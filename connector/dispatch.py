@@ -1,0 +1,119 @@
+"""Stage 2 of an inbound message: claim the row, run its handler, record the outcome.
+
+Called by the ``*.handle_event`` tasks. Never raises for handler failures: it returns an
+``Outcome`` telling the task whether to retry (and after how long).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from connector.clients.errors import ApiError
+from connector.config import RetryPolicy
+from connector.errors import ConfigError, PermanentError, TransientError
+from connector.models import InboundMessage
+from connector.runtime import Runtime
+from connector.settings_file import Route
+from connector.store import messages
+
+log = logging.getLogger(__name__)
+
+# Seconds after which a row still `processing` is considered abandoned by a dead worker.
+STALE_PROCESSING_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # done | failed | retry | skipped
+    retry_in: float = 0.0
+    error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets: the message row (detached) and the runtime."""
+
+    runtime: Runtime
+    message: InboundMessage
+    route: Route
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.message.payload
+
+    @property
+    def config(self) -> Any:
+        return self.runtime.config
+
+
+def backoff_delay(
+    attempt: int,
+    policy: RetryPolicy,
+    retry_after: float | None = None,
+    rng: random.Random | None = None,
+) -> float:
+    """Exponential backoff with full jitter; never below a server's Retry-After."""
+    cap = min(policy.backoff_max, policy.backoff_base * (2 ** max(0, attempt - 1)))
+    delay = (rng or random).uniform(cap / 2, cap)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, policy.backoff_max))
+    return delay
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TransientError):
+        return True
+    return isinstance(exc, ApiError) and exc.transient
+
+
+def process(runtime: Runtime, message_id: int) -> Outcome:
+    store = runtime.store
+    policy = runtime.config.retry
+    row = messages.claim(store, message_id, stale_after=STALE_PROCESSING_SECONDS)
+    if row is None:
+        return Outcome("skipped")
+    if row.deliveries > policy.max_deliveries:
+        error = f"delivered {row.deliveries} times without finishing (worker lost?)"
+        return _fail(runtime, row, error)
+    route = runtime.registry.route(row.route or "")
+    if route is None or row.handler is None:
+        return _fail(runtime, row, f"route {row.route!r} is no longer configured")
+    try:
+        handler = runtime.registry.handler(row.handler)
+        result = handler(HandlerContext(runtime, row, route))
+    except Exception as exc:  # classify every failure; nothing escapes unrecorded
+        text = f"{type(exc).__name__}: {exc}"
+        if _is_transient(exc) and row.attempts <= policy.max_retries:
+            delay = backoff_delay(
+                row.attempts, policy, getattr(exc, "retry_after", None)
+            )
+            messages.finish(store, row.id, "retrying", error=text)
+            log.info(
+                "message.retry",
+                extra={
+                    "message_row": row.id,
+                    "route": row.route,
+                    "attempt": row.attempts,
+                    "delay": delay,
+                },
+            )
+            return Outcome("retry", retry_in=delay, error=text)
+        if not _is_transient(exc) and not isinstance(
+            exc, (PermanentError, ApiError, ConfigError)
+        ):
+            text += "\n" + "".join(traceback.format_exception(exc, limit=-3))[-1500:]
+        return _fail(runtime, row, text)
+    result_dict = result if isinstance(result, dict) else None
+    messages.finish(store, row.id, "done", result=result_dict)
+    return Outcome("done", result=result_dict)
+
+
+def _fail(runtime: Runtime, row: InboundMessage, error: str) -> Outcome:
+    messages.finish(runtime.store, row.id, "failed", error=error)
+    runtime.notifier.message_failed(message_id=row.id, route=row.route, error=error)
+    return Outcome("failed", error=error)

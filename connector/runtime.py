@@ -1,0 +1,97 @@
+"""The per-process runtime: config, store, registry, API clients, broker publishing.
+
+One ``Runtime`` is shared by the Flask app, the Celery app and the CLI of a process.
+Everything expensive is created on first use, so the web process never builds API
+clients and a CLI command that needs no database never opens one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from connector.config import Config
+from connector.modules import ModuleSpec, load_specs
+from connector.notify import Notifier
+from connector.routing import Registry
+from connector.store import Store
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from connector.clients.commercetools import CommercetoolsClient
+    from connector.clients.fluent import FluentClient
+
+log = logging.getLogger(__name__)
+
+PUBLISH_RETRY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+
+class Runtime:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.celery: Celery | None = None
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+
+    @cached_property
+    def specs(self) -> list[ModuleSpec]:
+        return load_specs(self.config.modules)
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry(self.specs, self.config.routes)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.config.database_url)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        return Notifier.from_config(self.config)
+
+    def spec(self, module: str) -> ModuleSpec:
+        for spec in self.specs:
+            if spec.name == module:
+                return spec
+        raise KeyError(module)
+
+    # -- API clients (one per process, thread-safe sessions) -------------------------
+    def ct(self) -> CommercetoolsClient:
+        from connector.clients.commercetools import CommercetoolsClient
+
+        with self._lock:
+            if "ct" not in self._clients:
+                self._clients["ct"] = CommercetoolsClient.from_config(self.config)
+            return self._clients["ct"]
+
+    def fluent(self) -> FluentClient:
+        from connector.clients.fluent import FluentClient
+
+        with self._lock:
+            if "fluent" not in self._clients:
+                self._clients["fluent"] = FluentClient.from_config(self.config)
+            return self._clients["fluent"]
+
+    # -- broker -------------------------------------------------------------------------
+    def enqueue(self, task: str, *, queue: str, **kwargs: Any) -> bool:
+        """Publish a task by name; False (logged) if the broker is unreachable."""
+        if self.celery is None:
+            raise RuntimeError("no Celery app attached to this runtime")
+        try:
+            self.celery.send_task(
+                task, kwargs=kwargs, queue=queue, retry=True, retry_policy=PUBLISH_RETRY
+            )
+        except Exception as exc:  # kombu raises many types for a dead broker
+            log.warning(
+                "broker.publish.failed", extra={"task": task, "error": str(exc)}
+            )
+            return False
+        return True

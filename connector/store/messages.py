@@ -1,0 +1,295 @@
+"""Queries of `inbound_messages`: record, claim, finish, sweep, list and replay.
+
+Status machine: received (stored, not yet on the broker) -> queued (published) ->
+processing (claimed by a worker) -> done | failed; retrying (waiting for a backoff);
+ignored (no route). A row is claimed atomically, so two deliveries of the same task
+never run the handler concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from connector.models import InboundMessage, utcnow
+from connector.store.db import Store
+from connector.store.upsert import insert_for
+
+CLAIMABLE = ("received", "queued", "retrying")
+STATUSES = ("received", "queued", "processing", "retrying", "done", "failed", "ignored")
+MAX_ERROR_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    source: str
+    message_id: str
+    name: str
+    payload: dict[str, Any]
+    resource_type: str | None = None
+    resource_id: str | None = None
+    route: str | None = None
+    handler: str | None = None
+    status: str = "queued"
+
+
+def record(store: Store, msg: NewMessage) -> int | None:
+    """Insert the message; return its row id, or None if (source, message_id) exists."""
+    now = utcnow()
+    with store.session() as session:
+        stmt = (
+            insert_for(session, InboundMessage.__table__)
+            .values(
+                source=msg.source,
+                message_id=msg.message_id[:255],
+                name=msg.name[:255],
+                resource_type=msg.resource_type,
+                resource_id=msg.resource_id,
+                route=msg.route,
+                handler=msg.handler,
+                status=msg.status,
+                attempts=0,
+                deliveries=0,
+                payload=msg.payload,
+                received_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["source", "message_id"])
+            .returning(InboundMessage.id)
+        )
+        row_id = session.execute(stmt).scalar_one_or_none()
+    return row_id
+
+
+def record_many(store: Store, messages: Sequence[NewMessage]) -> list[int]:
+    """Insert several messages in one transaction; return the ids of the new ones."""
+    ids: list[int] = []
+    now = utcnow()
+    with store.session() as session:
+        for msg in messages:
+            stmt = (
+                insert_for(session, InboundMessage.__table__)
+                .values(
+                    source=msg.source,
+                    message_id=msg.message_id[:255],
+                    name=msg.name[:255],
+                    resource_type=msg.resource_type,
+                    resource_id=msg.resource_id,
+                    route=msg.route,
+                    handler=msg.handler,
+                    status=msg.status,
+                    attempts=0,
+                    deliveries=0,
+                    payload=msg.payload,
+                    received_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["source", "message_id"])
+                .returning(InboundMessage.id)
+            )
+            row_id = session.execute(stmt).scalar_one_or_none()
+            if row_id is not None:
+                ids.append(row_id)
+    return ids
+
+
+def set_status(
+    store: Store, row_id: int, status: str, *, only_from: Iterable[str] = ()
+) -> bool:
+    """Set a row's status (optionally only from the given statuses)."""
+    with store.session() as session:
+        stmt = update(InboundMessage).where(InboundMessage.id == row_id)
+        allowed = tuple(only_from)
+        if allowed:
+            stmt = stmt.where(InboundMessage.status.in_(allowed))
+        result = session.execute(stmt.values(status=status, updated_at=utcnow()))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim(store: Store, row_id: int, *, stale_after: float) -> InboundMessage | None:
+    """Atomically move a row to `processing`; None if done, failed or running elsewhere.
+
+    A row stuck in `processing` for longer than ``stale_after`` seconds (its worker died)
+    can be claimed again.
+    """
+    now = utcnow()
+    stale = now - timedelta(seconds=stale_after)
+    with store.session() as session:
+        result = session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == row_id)
+            .where(
+                or_(
+                    InboundMessage.status.in_(CLAIMABLE),
+                    and_(
+                        InboundMessage.status == "processing",
+                        InboundMessage.started_at < stale,
+                    ),
+                )
+            )
+            .values(
+                status="processing",
+                started_at=now,
+                updated_at=now,
+                attempts=InboundMessage.attempts + 1,
+                deliveries=InboundMessage.deliveries + 1,
+            )
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return None
+        return session.get(InboundMessage, row_id)
+
+
+def finish(
+    store: Store,
+    row_id: int,
+    status: str,
+    *,
+    error: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> None:
+    """Record the outcome of one attempt: done, failed or retrying."""
+    now = utcnow()
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    if status in ("done", "failed"):
+        values["finished_at"] = now
+    if error is not None:
+        values["last_error"] = error[:MAX_ERROR_CHARS]
+    if result is not None:
+        values["result"] = result
+    with store.session() as session:
+        session.execute(
+            update(InboundMessage).where(InboundMessage.id == row_id).values(**values)
+        )
+
+
+def get(store: Store, row_id: int) -> InboundMessage | None:
+    with store.session() as session:
+        return session.get(InboundMessage, row_id)
+
+
+def find(store: Store, source: str, message_id: str) -> InboundMessage | None:
+    with store.session() as session:
+        return session.execute(
+            select(InboundMessage).where(
+                InboundMessage.source == source, InboundMessage.message_id == message_id
+            )
+        ).scalar_one_or_none()
+
+
+def list_messages(
+    store: Store,
+    *,
+    status: str | None = None,
+    source: str | None = None,
+    route: str | None = None,
+    limit: int = 50,
+) -> list[InboundMessage]:
+    """Newest first, optionally filtered."""
+    stmt = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(InboundMessage.status == status)
+    if source:
+        stmt = stmt.where(InboundMessage.source == source)
+    if route:
+        stmt = stmt.where(InboundMessage.route == route)
+    with store.session() as session:
+        return list(session.execute(stmt).scalars())
+
+
+def counts_by_status(store: Store) -> dict[str, int]:
+    with store.session() as session:
+        rows = session.execute(
+            select(InboundMessage.status, func.count()).group_by(InboundMessage.status)
+        ).all()
+    return {status: count for status, count in rows}
+
+
+def prepare_replay(store: Store, ids: Sequence[int]) -> list[int]:
+    """Reset failed (or stuck) rows to `queued` with a fresh retry budget; return them."""
+    if not ids:
+        return []
+    with store.session() as session:
+        rows = (
+            session.execute(
+                select(InboundMessage.id).where(
+                    InboundMessage.id.in_(ids),
+                    InboundMessage.status.in_(
+                        ("failed", "received", "queued", "retrying")
+                    ),
+                    InboundMessage.handler.is_not(None),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if rows:
+            session.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id.in_(rows))
+                .values(status="queued", attempts=0, deliveries=0, updated_at=utcnow())
+            )
+    return list(rows)
+
+
+def failed_ids(
+    store: Store, *, route: str | None = None, limit: int = 1000
+) -> list[int]:
+    stmt = (
+        select(InboundMessage.id)
+        .where(InboundMessage.status == "failed")
+        .order_by(InboundMessage.id)
+        .limit(limit)
+    )
+    if route:
+        stmt = stmt.where(InboundMessage.route == route)
+    with store.session() as session:
+        return list(session.execute(stmt).scalars())
+
+
+def sweep_candidates(
+    store: Store,
+    *,
+    received_after: float,
+    queued_after: float,
+    processing_after: float,
+    limit: int = 500,
+) -> list[InboundMessage]:
+    """Rows that should be on the broker but may not be.
+
+    - `received` older than ``received_after`` s: the broker was down at ingress;
+    - `queued`/`retrying` untouched for ``queued_after`` s: the broker lost them;
+    - `processing` started more than ``processing_after`` s ago: the worker died.
+    """
+    now = utcnow()
+
+    def ago(seconds: float) -> datetime:
+        return now - timedelta(seconds=seconds)
+
+    stmt = (
+        select(InboundMessage)
+        .where(
+            or_(
+                and_(
+                    InboundMessage.status == "received",
+                    InboundMessage.updated_at < ago(received_after),
+                ),
+                and_(
+                    InboundMessage.status.in_(("queued", "retrying")),
+                    InboundMessage.updated_at < ago(queued_after),
+                ),
+                and_(
+                    InboundMessage.status == "processing",
+                    InboundMessage.started_at < ago(processing_after),
+                ),
+            )
+        )
+        .order_by(InboundMessage.id)
+        .limit(limit)
+    )
+    with store.session() as session:
+        return list(session.execute(stmt).scalars())

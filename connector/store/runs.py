@@ -1,0 +1,90 @@
+"""Queries of `sync_runs`: one row per batch sync run with its counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from connector.models import SyncRun, utcnow
+from connector.store.db import Store
+
+
+def start(
+    store: Store,
+    module: str,
+    scope: str,
+    *,
+    trigger: str,
+    full: bool,
+    dry_run: bool,
+    app_version: str,
+    status: str = "running",
+) -> int:
+    with store.session() as session:
+        run = SyncRun(
+            module=module,
+            scope=scope,
+            trigger=trigger,
+            full=full,
+            dry_run=dry_run,
+            status=status,
+            counts={},
+            app_version=app_version,
+            started_at=utcnow(),
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def update_counts(store: Store, run_id: int, counts: dict[str, Any]) -> None:
+    with store.session() as session:
+        session.execute(
+            update(SyncRun).where(SyncRun.id == run_id).values(counts=counts)
+        )
+
+
+def finish(
+    store: Store,
+    run_id: int,
+    status: str,
+    counts: dict[str, Any],
+    error: str | None = None,
+) -> None:
+    with store.session() as session:
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(status=status, counts=counts, error=error, finished_at=utcnow())
+        )
+
+
+def get(store: Store, run_id: int) -> SyncRun | None:
+    with store.session() as session:
+        return session.get(SyncRun, run_id)
+
+
+def latest_per_module(store: Store) -> list[SyncRun]:
+    """The newest run of each (module, scope)."""
+    with store.session() as session:
+        newest = (
+            select(func.max(SyncRun.id))
+            .group_by(SyncRun.module, SyncRun.scope)
+            .subquery()
+        )
+        return list(
+            session.execute(
+                select(SyncRun)
+                .where(SyncRun.id.in_(select(newest)))
+                .order_by(SyncRun.module)
+            ).scalars()
+        )
+
+
+def recent(store: Store, module: str | None = None, limit: int = 20) -> list[SyncRun]:
+    stmt = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)
+    if module:
+        stmt = stmt.where(SyncRun.module == module)
+    with store.session() as session:
+        return list(session.execute(stmt).scalars())

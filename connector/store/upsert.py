@@ -1,0 +1,19 @@
+"""Dialect-aware INSERT ... ON CONFLICT helpers (PostgreSQL and SQLite)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_for(session: Session, table: Table) -> Any:
+    """The dialect's ``insert`` construct (it has ``on_conflict_do_*``)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {name!r}")

@@ -1,0 +1,242 @@
+"""The batch sync engine: one run of one stream under the checkpoint lease.
+
+Per page: map records, compare fingerprints (one lookup per page), write only changed
+entities in batches of ``batch_size`` with at most ``max_in_flight`` requests at once
+(lower ``level`` first), save fingerprints of what was written, then advance the
+checkpoint to the page cursor. A crash resumes inside the same window after the last
+saved page. Memory holds one page at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from connector.models import utcnow
+from connector.store import checkpoints, fingerprints, runs
+from connector.store.db import Store
+from connector.store.fingerprints import Stored
+from connector.sync.stats import SyncStats
+from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
+
+log = logging.getLogger(__name__)
+
+APP_VERSION = "0.1.0"
+LEASE_TTL_SECONDS = 600.0
+MAX_PLAN_LINES = 200
+
+Progress = Callable[[SyncStats], None]
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    status: str  # succeeded | partial | failed | skipped
+    stats: SyncStats
+    error: str | None = None
+
+
+class LeaseLost(RuntimeError):
+    """Another run took over the checkpoint (this one outlived its lease)."""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def plan_window(
+    cursor: dict[str, Any], *, full: bool, overlap: timedelta, now: datetime
+) -> tuple[Window, dict[str, Any]]:
+    """The window of this run: resume an unfinished one, or start a new one."""
+    pending = cursor.get("run")
+    if pending and bool(pending.get("full")) == full:
+        window = Window(
+            _parse(pending.get("from")),
+            _parse(pending["to"]) or now,
+            pending.get("after"),
+        )
+        return window, pending
+    since = None if full else _parse(cursor.get("since"))
+    start = since - overlap if since else None
+    run = {"from": _iso(start), "to": _iso(now), "after": None, "full": full}
+    return Window(start, now), run
+
+
+class SyncEngine:
+    def __init__(
+        self, store: Store, stream: Stream, *, owner: str | None = None
+    ) -> None:
+        self.store = store
+        self.stream = stream
+        self.owner = (
+            owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        )
+
+    def run(
+        self,
+        *,
+        full: bool = False,
+        dry_run: bool = False,
+        trigger: str = "cli",
+        progress: Progress | None = None,
+        on_start: Callable[[int, int | None], None] | None = None,
+    ) -> RunResult:
+        module, scope = self.stream.module, self.stream.scope()
+        stats = SyncStats()
+        checkpoint = checkpoints.acquire(
+            self.store, module, scope, self.owner, LEASE_TTL_SECONDS
+        )
+        if checkpoint is None:
+            log.info(
+                "sync.run.skipped",
+                extra={"module": module, "scope": scope, "reason": "lease held"},
+            )
+            return RunResult(None, "skipped", stats, "another run holds the lease")
+        cursor = dict(checkpoint.cursor or {})
+        window, pending = plan_window(
+            cursor, full=full, overlap=self.stream.options.overlap, now=utcnow()
+        )
+        run_id = runs.start(
+            self.store,
+            module,
+            scope,
+            trigger=trigger,
+            full=full,
+            dry_run=dry_run,
+            app_version=APP_VERSION,
+        )
+        try:
+            if on_start is not None:
+                on_start(run_id, self.stream.estimate_total(window))
+            with ThreadPoolExecutor(
+                max_workers=max(1, self.stream.options.max_in_flight),
+                thread_name_prefix=f"sync-{module}",
+            ) as pool:
+                for page in self.stream.pages(window):
+                    self._page(page, stats, pool, dry_run)
+                    if not dry_run:
+                        pending = {**pending, "after": page.cursor}
+                        self._save({**cursor, "run": pending})
+                        runs.update_counts(self.store, run_id, stats.as_dict())
+                    if progress is not None:
+                        progress(stats)
+            if not dry_run:
+                self._save({"since": pending["to"], "run": None})
+            status = "partial" if stats.failed else "succeeded"
+            runs.finish(self.store, run_id, status, stats.as_dict())
+            log.info(
+                "sync.run.finished",
+                extra={
+                    "module": module,
+                    "scope": scope,
+                    "run_id": run_id,
+                    "status": status,
+                    "summary": stats.summary(),
+                },
+            )
+            return RunResult(run_id, status, stats)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            runs.finish(self.store, run_id, "failed", stats.as_dict(), error)
+            log.warning(
+                "sync.run.failed",
+                extra={"module": module, "run_id": run_id, "error": error},
+            )
+            raise
+        finally:
+            checkpoints.release(self.store, module, scope, self.owner)
+            self.stream.close()
+
+    def _save(self, cursor: dict[str, Any]) -> None:
+        ok = checkpoints.save(
+            self.store,
+            self.stream.module,
+            self.stream.scope(),
+            self.owner,
+            cursor,
+            LEASE_TTL_SECONDS,
+        )
+        if not ok:
+            raise LeaseLost(f"lease of {self.stream.module} lost to another run")
+
+    def _page(
+        self, page: Page, stats: SyncStats, pool: ThreadPoolExecutor, dry_run: bool
+    ) -> None:
+        stats.read += len(page.records)
+        planned: list[Planned] = []
+        for record in page.records:
+            try:
+                for item in self.stream.plan(record):
+                    if isinstance(item, Skip):
+                        stats.skip(item.key, item.reason)
+                    else:
+                        planned.append(item)
+            except Exception as exc:  # a mapping bug must not stop the run
+                key = str(record.get("id") if isinstance(record, dict) else record)
+                stats.fail(key, f"mapping failed: {type(exc).__name__}: {exc}")
+        module = self.stream.module
+        known = fingerprints.lookup(self.store, module, (p.key for p in planned))
+        hashes = {p.key: fingerprints.fingerprint(p.payload) for p in planned}
+        changed = [
+            p
+            for p in planned
+            if p.key not in known or known[p.key].hash != hashes[p.key]
+        ]
+        stats.unchanged += len(planned) - len(changed)
+        if dry_run:
+            for p in changed:
+                action = "update" if p.key in known else "create"
+                if action == "create":
+                    stats.created += 1
+                else:
+                    stats.updated += 1
+                if len(stats.plan) < MAX_PLAN_LINES:
+                    stats.plan.append(f"{action} {p.target_ref or p.key}")
+            return
+        size = max(1, self.stream.options.batch_size)
+        for level in sorted({p.level for p in changed}):
+            items = [p for p in changed if p.level == level]
+            batches = [items[i : i + size] for i in range(0, len(items), size)]
+            outcomes = list(pool.map(lambda b: self.stream.write(b, known), batches))
+            stats.batches += len(batches)
+            saved: list[Stored] = []
+            for batch, results in zip(batches, outcomes, strict=True):
+                by_key = {p.key: p for p in batch}
+                for outcome in results:
+                    self._count(outcome, stats)
+                    item = by_key.get(outcome.key)
+                    if item is not None and outcome.status in (
+                        "created",
+                        "updated",
+                        "unchanged",
+                    ):
+                        saved.append(
+                            Stored(
+                                item.key,
+                                outcome.target_ref or item.target_ref,
+                                hashes[item.key],
+                            )
+                        )
+            fingerprints.save(self.store, module, saved)
+
+    @staticmethod
+    def _count(outcome: WriteOutcome, stats: SyncStats) -> None:
+        if outcome.status == "created":
+            stats.created += 1
+        elif outcome.status == "updated":
+            stats.updated += 1
+        elif outcome.status == "unchanged":
+            stats.unchanged += 1
+        else:
+            stats.fail(outcome.key, outcome.error or "write failed")

@@ -1,0 +1,75 @@
+"""Foreground sync runner for ``connector sync``: progress bar, plan and summary."""
+
+from __future__ import annotations
+
+import click
+
+from connector.runtime import Runtime
+from connector.sync.engine import SyncEngine
+from connector.sync.runner import build_stream
+from connector.sync.stats import SyncStats
+
+
+def run_foreground(runtime: Runtime, module: str, *, full: bool, dry_run: bool) -> int:
+    """Run one sync; return the process exit code (0 ok, 1 failed or partial)."""
+    stream = build_stream(runtime, module)
+    state: dict[str, object] = {}
+
+    def on_start(run_id: int, total: int | None) -> None:
+        state["run_id"] = run_id
+        label = f"{module} run {run_id}" + (" (dry run)" if dry_run else "")
+        bar = click.progressbar(
+            length=total or 0,
+            label=label,
+            show_pos=True,
+            show_eta=bool(total),
+            file=click.get_text_stream("stderr"),
+        )
+        bar.__enter__()
+        state["bar"] = bar
+        state["done"] = 0
+
+    def progress(stats: SyncStats) -> None:
+        bar = state.get("bar")
+        if bar is not None:
+            bar.update(stats.read - int(state["done"]))  # type: ignore[attr-defined]
+            state["done"] = stats.read
+
+    engine = SyncEngine(runtime.store, stream)
+    try:
+        result = engine.run(
+            full=full,
+            dry_run=dry_run,
+            trigger="cli",
+            progress=progress,
+            on_start=on_start,
+        )
+    except Exception as exc:  # show the reason, keep the exit code honest
+        _close(state)
+        click.echo(
+            f"{module}: run {state.get('run_id', '?')} failed: "
+            f"{type(exc).__name__}: {exc}",
+            err=True,
+        )
+        return 1
+    _close(state)
+    if result.status == "skipped":
+        click.echo(f"{module}: another run holds the lease; nothing done", err=True)
+        return 0
+    stats = result.stats
+    if dry_run:
+        click.echo(f"plan ({len(stats.plan)} shown):")
+        for line in stats.plan:
+            click.echo(f"  {line}")
+    click.echo(f"{module}: run {result.run_id} {result.status}: {stats.summary()}")
+    for reason, count in stats.skip_reasons.items():
+        click.echo(f"  skipped {count}: {reason}")
+    for failure in stats.failures:
+        click.echo(f"  failed {failure['key']}: {failure['error']}")
+    return 0 if result.status == "succeeded" else 1
+
+
+def _close(state: dict[str, object]) -> None:
+    bar = state.pop("bar", None)
+    if bar is not None:
+        bar.__exit__(None, None, None)  # type: ignore[attr-defined]

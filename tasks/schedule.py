@@ -1,0 +1,42 @@
+"""The beat schedule, generated from what the enabled modules declare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.runtime import Runtime
+
+SWEEP_EVERY_SECONDS = 30.0
+
+
+def build_schedule(runtime: Runtime) -> dict[str, dict[str, Any]]:
+    schedule: dict[str, dict[str, Any]] = {
+        "messages-sweep": {
+            "task": "messages.sweep",
+            "schedule": SWEEP_EVERY_SECONDS,
+            "options": {"expires": SWEEP_EVERY_SECONDS, "queue": "default"},
+        }
+    }
+    config = runtime.config
+    for spec in runtime.specs:
+        if spec.batch:
+            every = config.schedule_seconds(spec.name)
+            if every is None:
+                every = spec.every_seconds
+            if every:  # 0 disables the beat entry (CLI/API only)
+                schedule[f"{spec.name}-sync-batch"] = {
+                    "task": f"{spec.name}.sync_batch",
+                    "schedule": float(every),
+                    "kwargs": {"trigger": "beat"},
+                    "options": {"expires": float(every), "queue": "batch"},
+                }
+        for periodic in spec.periodic:
+            every = config.schedule_seconds(periodic.entry) or periodic.every_seconds
+            if every:
+                schedule[periodic.entry] = {
+                    "task": periodic.task,
+                    "schedule": float(every),
+                    "kwargs": dict(periodic.kwargs),
+                    "options": {"expires": float(every), "queue": periodic.queue},
+                }
+    return schedule
