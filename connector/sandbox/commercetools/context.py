@@ -1,0 +1,67 @@
+"""The sandbox's per-app state object and request helpers (JSON in, JSON out).
+
+``SandboxState`` is what ``create_app`` stores at ``app.extensions["ct_sandbox"]``; route
+handlers reach it through ``state()``. Request bodies are parsed strictly (invalid JSON, NaN
+or absurd nesting answer 400 InvalidJsonInput) and responses are serialised without key
+sorting for speed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, current_app, request
+
+from ..common import CallLog, Faults
+from .auth import Auth
+from .errors import invalid_json
+from .store import Store
+
+if TYPE_CHECKING:
+    from .push import Pusher
+
+
+@dataclass
+class SandboxState:
+    project_key: str
+    store: Store
+    auth: Auth
+    calls: CallLog
+    faults: Faults
+    pusher: "Pusher"
+    scopes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
+
+
+def state() -> SandboxState:
+    return current_app.extensions["ct_sandbox"]  # type: ignore[no-any-return]
+
+
+def respond(body: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status=status,
+        mimetype="application/json",
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"unsupported JSON constant {name}")
+
+
+def json_body(expect: type = dict) -> Any:
+    """The request body as JSON of type ``expect`` or 400 InvalidJsonInput."""
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw or b"null", parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise invalid_json(f"Malformed JSON: {str(exc)[:200]}") from None
+    if not isinstance(body, expect):
+        raise invalid_json(
+            "The request body must be a JSON "
+            f"{'object' if expect is dict else 'array'}."
+        )
+    return body
