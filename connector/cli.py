@@ -43,6 +43,7 @@ def load_runtime(*, with_celery: bool = False, check_schema: bool = True) -> Any
             f"run `connector db upgrade` first ({_safe_url(config.database_url)})"
         )
     runtime = Runtime(config)
+    runtime.registry  # noqa: B018 - validate routes and handlers before doing anything
     if with_celery:
         from connector.extensions import make_celery
 

@@ -32,7 +32,7 @@ class Notifier:
     def sync_failed(self, *, module: str, run_id: int, error: str) -> None:
         log.error(
             "sync.run.failed",
-            extra={"module": module, "run_id": run_id, "error": error[:500]},
+            extra={"sync_module": module, "run_id": run_id, "error": error[:500]},
         )
 
     def summary(self, title: str, lines: list[str], **extra: Any) -> None:

@@ -46,17 +46,22 @@ class Registry:
     def _check_handler(self, route: Route) -> None:
         if route.handler in self._handler_paths:
             return
-        if "." not in route.handler and ":" not in route.handler:
-            known = ", ".join(sorted(self._handler_paths)) or "none"
-            raise ConfigError(
-                f"route {route.name!r}: unknown handler {route.handler!r} "
-                f"(registered handlers: {known}; or give a dotted path)"
-            )
-        handler = import_path(route.handler)
-        if not callable(handler):
-            raise ConfigError(
-                f"route {route.name!r}: handler {route.handler!r} is not callable"
-            )
+        known = ", ".join(sorted(self._handler_paths)) or "none"
+        problem = "not a registered name"
+        if "." in route.handler or ":" in route.handler:
+            try:
+                handler = import_path(route.handler)
+            except ConfigError as exc:
+                problem = str(exc)
+            else:
+                if callable(handler):
+                    return
+                problem = "not callable"
+        raise ConfigError(
+            f"route {route.name!r}: unknown handler {route.handler!r} ({problem}; "
+            f"registered handlers: {known}; a partner handler is a dotted path "
+            "like package.module:function)"
+        )
 
     def route_for(
         self, source: str, name: str, resource_type: str | None

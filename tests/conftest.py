@@ -52,3 +52,34 @@ def fluent_sandbox(fluent_sandbox_server: SandboxServer) -> SandboxServer:
     """The Fluent sandbox, reset (data, calls, faults, webhooks) before the test."""
     requests.post(f"{fluent_sandbox_server.url}/_sandbox/reset", timeout=10).raise_for_status()
     return fluent_sandbox_server
+
+
+# -- connector stacks (app + store + broker + real worker) ------------------------------
+PAYLOADS = TESTS_DIR / "payloads"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def foundation_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The connector with the foundation test routes, once per backend per session."""
+    from tests.support import signing
+    from tests.support.stack import running_stack
+
+    env = {
+        "CONNECTOR_CONFIG": str(PAYLOADS / "foundation.yml"),
+        "CONNECTOR_MODULES": "",
+        "FLUENT_WEBHOOK_PUBLIC_KEYS": signing.public_pem("primary") + "\n"
+        + signing.public_der_b64("rotated"),
+    }
+    tmp = tmp_path_factory.mktemp(f"stack-{request.param}")
+    with running_stack(request.param, tmp, env) as stack:
+        yield stack
+
+
+@pytest.fixture
+def stack(foundation_stack):
+    """A clean foundation stack (empty tables, reset test handlers)."""
+    from tests import handlers
+
+    foundation_stack.clean()
+    handlers.reset()
+    return foundation_stack

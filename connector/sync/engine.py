@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 APP_VERSION = "0.1.0"
 LEASE_TTL_SECONDS = 600.0
 MAX_PLAN_LINES = 200
+WRITTEN = ("created", "updated", "unchanged")
 
 Progress = Callable[[SyncStats], None]
 
@@ -100,7 +101,7 @@ class SyncEngine:
         if checkpoint is None:
             log.info(
                 "sync.run.skipped",
-                extra={"module": module, "scope": scope, "reason": "lease held"},
+                extra={"sync_module": module, "scope": scope, "reason": "lease held"},
             )
             return RunResult(None, "skipped", stats, "another run holds the lease")
         cursor = dict(checkpoint.cursor or {})
@@ -138,7 +139,7 @@ class SyncEngine:
             log.info(
                 "sync.run.finished",
                 extra={
-                    "module": module,
+                    "sync_module": module,
                     "scope": scope,
                     "run_id": run_id,
                     "status": status,
@@ -151,7 +152,7 @@ class SyncEngine:
             runs.finish(self.store, run_id, "failed", stats.as_dict(), error)
             log.warning(
                 "sync.run.failed",
-                extra={"module": module, "run_id": run_id, "error": error},
+                extra={"sync_module": module, "run_id": run_id, "error": error},
             )
             raise
         finally:
@@ -208,27 +209,26 @@ class SyncEngine:
         for level in sorted({p.level for p in changed}):
             items = [p for p in changed if p.level == level]
             batches = [items[i : i + size] for i in range(0, len(items), size)]
-            outcomes = list(pool.map(lambda b: self.stream.write(b, known), batches))
+            futures = [pool.submit(self.stream.write, b, known) for b in batches]
             stats.batches += len(batches)
             saved: list[Stored] = []
-            for batch, results in zip(batches, outcomes, strict=True):
+            error: BaseException | None = None
+            for batch, future in zip(batches, futures, strict=True):
+                try:
+                    results = future.result()
+                except Exception as exc:  # keep what other batches wrote, then stop
+                    error = error or exc
+                    continue
                 by_key = {p.key: p for p in batch}
                 for outcome in results:
                     self._count(outcome, stats)
                     item = by_key.get(outcome.key)
-                    if item is not None and outcome.status in (
-                        "created",
-                        "updated",
-                        "unchanged",
-                    ):
-                        saved.append(
-                            Stored(
-                                item.key,
-                                outcome.target_ref or item.target_ref,
-                                hashes[item.key],
-                            )
-                        )
+                    if item is not None and outcome.status in WRITTEN:
+                        ref = outcome.target_ref or item.target_ref
+                        saved.append(Stored(item.key, ref, hashes[item.key]))
             fingerprints.save(self.store, module, saved)
+            if error is not None:
+                raise error
 
     @staticmethod
     def _count(outcome: WriteOutcome, stats: SyncStats) -> None:

@@ -1,0 +1,1 @@
+"""Test support: service detection, stacks (app + store + broker + real worker), signing."""

@@ -1,0 +1,70 @@
+"""PostgreSQL and Redis for the tests: found on loopback, or skipped — unless
+CONNECTOR_TEST_SERVICES=required, which turns their absence into a failure (CI)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+
+PG_HOST = os.environ.get("CONNECTOR_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("CONNECTOR_TEST_PG_PORT", "5432"))
+PG_USER = os.environ.get("CONNECTOR_TEST_PG_USER", "postgres")
+REDIS_URL = os.environ.get("CONNECTOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def required() -> bool:
+    return os.environ.get("CONNECTOR_TEST_SERVICES", "").lower() == "required"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def need(service: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    message = f"{service} is not reachable on {host}:{port}"
+    if required():
+        pytest.fail(message + " (CONNECTOR_TEST_SERVICES=required)", pytrace=False)
+    pytest.skip(message)
+
+
+def create_pg_database() -> tuple[str, str]:
+    """Create a fresh database; returns (sqlalchemy url, name)."""
+    import psycopg
+
+    need("PostgreSQL", PG_HOST, PG_PORT)
+    name = f"connector_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}", name
+
+
+def drop_pg_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_url() -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(REDIS_URL)
+    need("Redis", parts.hostname or "127.0.0.1", parts.port or 6379)
+    return REDIS_URL
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()

@@ -1,0 +1,89 @@
+"""Defensive JSON, signature verification and token comparison."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+
+from connector.errors import ConfigError
+from connector.webhooks.commercetools import inbound_from_notification
+from connector.webhooks.jsonbody import BodyError, parse_object
+from connector.webhooks.pipeline import Rejected
+from connector.webhooks.verifiers import (
+    FluentSignatureVerifier,
+    bearer_token,
+    load_public_key,
+    token_matches,
+)
+from tests.support import signing
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "empty"),
+        (b"\xc3\x28", "UTF-8"),
+        (b'{"a": Infinity}', "Infinity"),
+        (b'{"a": NaN}', "NaN"),
+        (b"[" * 100_000, "nested"),
+        (b'"text"', "object"),
+        (b"{'single': 1}", "valid JSON"),
+    ],
+)
+def test_bad_bodies(raw, reason):
+    with pytest.raises(BodyError, match=reason):
+        parse_object(raw)
+
+
+def test_good_body():
+    assert parse_object(b'{"a": [1, {"b": null}]}') == {"a": [1, {"b": None}]}
+
+
+def test_signature_rotation_and_md5_switch():
+    body = signing.fluent_body()
+    verifier = FluentSignatureVerifier([signing.public_pem("primary"),
+                                        signing.public_der_b64("rotated")])
+    assert verifier.verify(body, {"Fluent-Signature": signing.sign(body)}) is None
+    assert verifier.verify(body, {"fluent-signature": signing.sign(body, "rotated")}) is None
+    assert "does not match" in verifier.verify(body + b" ", {"fluent-signature":
+                                                              signing.sign(body)})
+    legacy = {"flex.signature": signing.sign(body, algorithm=hashes.MD5())}
+    assert verifier.verify(body, legacy) == "missing fluent-signature header"
+    md5_ok = FluentSignatureVerifier([signing.public_pem()], allow_md5=True)
+    assert md5_ok.verify(body, legacy) is None
+    assert FluentSignatureVerifier([]).verify(body, {}) .startswith("no Fluent webhook")
+    assert verifier.verify(body, {"fluent-signature": "***"}) == "signature is not base64"
+
+
+def test_bad_public_key_named():
+    with pytest.raises(ConfigError, match="FLUENT_WEBHOOK_PUBLIC_KEYS"):
+        load_public_key(base64.b64encode(b"not a key").decode())
+
+
+def test_tokens_constant_time_helper():
+    assert token_matches("b", ("a", "b"))
+    assert not token_matches("c", ("a", "b"))
+    assert not token_matches("", ("a",))
+    assert not token_matches("a", ())
+    assert bearer_token({"Authorization": "Bearer xyz"}) == "xyz"
+    assert bearer_token({"X-API-Token": "t"}) == "t"
+    assert bearer_token({}) is None
+
+
+def test_ct_notification_shapes():
+    msg = {"notificationType": "Message", "id": "m-1", "type": "OrderCreated",
+           "resource": {"typeId": "order", "id": "o-1"}, "resourceVersion": 1}
+    inbound = inbound_from_notification(msg)
+    assert (inbound.message_id, inbound.name, inbound.resource_type) == (
+        "m-1", "OrderCreated", "order")
+    change = {"notificationType": "ResourceUpdated", "resource": {"typeId": "category",
+              "id": "c-1"}, "version": 5, "oldVersion": 4}
+    assert inbound_from_notification(change).message_id == "ResourceUpdated:category:c-1:5"
+    with pytest.raises(Rejected) as err:
+        inbound_from_notification({"notificationType": "Message", "id": "x",
+                                   "resource": {"typeId": "order"}})
+    assert "type" in err.value.message and "resource" in err.value.message
+    assert json.dumps(msg)  # payload kept whole
