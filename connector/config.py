@@ -25,7 +25,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_FILE = PACKAGE_DIR / "connector.yml"
 
 # Modules enabled by default. Adding a module: its files, plus one line here.
-DEFAULT_MODULES: tuple[str, ...] = ()
+DEFAULT_MODULES: tuple[str, ...] = (
+    "ct_messages",
+)
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,7 @@ def _build(env: Mapping[str, str]) -> Config:
         settings.modules if settings.modules is not None else DEFAULT_MODULES
     )
     schedules: dict[str, float] = dict(settings.schedules)
-    for key, value in env.items():
+    for key in list(env):
         if key.startswith("SYNC_") and key.endswith("_EVERY_SECONDS"):
             module = key[len("SYNC_") : -len("_EVERY_SECONDS")].lower()
             schedules[module] = _env_number(env, key, 0)

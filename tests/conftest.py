@@ -13,7 +13,9 @@ from connector.sandbox.common import SandboxServer
 TESTS_DIR = Path(__file__).parent
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     for item in items:
         rel = Path(str(item.fspath)).relative_to(TESTS_DIR)
         if rel.parts and rel.parts[0] in ("unit", "integration"):
@@ -43,14 +45,18 @@ def fluent_sandbox_server() -> Iterator[SandboxServer]:
 @pytest.fixture
 def ct_sandbox(ct_sandbox_server: SandboxServer) -> SandboxServer:
     """The commercetools sandbox, reset (data, calls, faults) before the test."""
-    requests.post(f"{ct_sandbox_server.url}/_sandbox/reset", timeout=10).raise_for_status()
+    requests.post(
+        f"{ct_sandbox_server.url}/_sandbox/reset", timeout=10
+    ).raise_for_status()
     return ct_sandbox_server
 
 
 @pytest.fixture
 def fluent_sandbox(fluent_sandbox_server: SandboxServer) -> SandboxServer:
     """The Fluent sandbox, reset (data, calls, faults, webhooks) before the test."""
-    requests.post(f"{fluent_sandbox_server.url}/_sandbox/reset", timeout=10).raise_for_status()
+    requests.post(
+        f"{fluent_sandbox_server.url}/_sandbox/reset", timeout=10
+    ).raise_for_status()
     return fluent_sandbox_server
 
 
@@ -59,7 +65,9 @@ PAYLOADS = TESTS_DIR / "payloads"
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def foundation_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def foundation_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+):
     """The connector with the foundation test routes, once per backend per session."""
     from tests.support import signing
     from tests.support.stack import running_stack
@@ -67,7 +75,8 @@ def foundation_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     env = {
         "CONNECTOR_CONFIG": str(PAYLOADS / "foundation.yml"),
         "CONNECTOR_MODULES": "",
-        "FLUENT_WEBHOOK_PUBLIC_KEYS": signing.public_pem("primary") + "\n"
+        "FLUENT_WEBHOOK_PUBLIC_KEYS": signing.public_pem("primary")
+        + "\n"
         + signing.public_der_b64("rotated"),
     }
     tmp = tmp_path_factory.mktemp(f"stack-{request.param}")
@@ -83,3 +92,47 @@ def stack(foundation_stack):
     foundation_stack.clean()
     handlers.reset()
     return foundation_stack
+
+
+@pytest.fixture(scope="session")
+def connected_session(ct_sandbox_server, fluent_sandbox_server, tmp_path_factory):
+    """Every module enabled, pointed at both sandboxes, served over HTTP, real worker.
+
+    PostgreSQL + Redis when reachable (required in CI), else SQLite + embedded broker.
+    """
+    from connector.sandbox.common import SandboxServer
+    from tests.support import services
+    from tests.support.stack import Connected, module_names, running_stack, sandbox_env
+
+    key = requests.get(f"{fluent_sandbox_server.url}/_sandbox/keys", timeout=10).json()
+    env = sandbox_env(
+        ct_sandbox_server.url, fluent_sandbox_server.url, key["public_key_pem"]
+    )
+    env["CONNECTOR_MODULES"] = ",".join(module_names())
+    backend = "postgres"
+    try:
+        services.redis_url()
+        services.need("PostgreSQL", services.PG_HOST, services.PG_PORT)
+    except pytest.skip.Exception:
+        backend = "sqlite"
+    with running_stack(backend, tmp_path_factory.mktemp("connected"), env) as stack:
+        server = SandboxServer(stack.app).start()
+        try:
+            yield Connected(
+                stack, server.url, ct_sandbox_server.url, fluent_sandbox_server.url
+            )
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def connected(connected_session, ct_sandbox, fluent_sandbox):
+    """A clean connected stack: empty store, reset sandboxes, Fluent webhooks aimed at
+    the connector's webhook endpoint."""
+    connected_session.stack.clean()
+    requests.post(
+        f"{fluent_sandbox.url}/_sandbox/webhooks/config",
+        json={"url": f"{connected_session.url}/api/v1/fluent-connect/webhook"},
+        timeout=10,
+    ).raise_for_status()
+    return connected_session

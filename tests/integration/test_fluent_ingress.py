@@ -17,7 +17,9 @@ def count(stack) -> int:
 def test_missing_and_bad_signature_401(stack):
     body = fluent_body(id="e1")
     assert stack.client.post(WEBHOOK, data=body).status_code == 401
-    resp = stack.client.post(WEBHOOK, data=body, headers={"fluent-signature": "bm9wZQ=="})
+    resp = stack.client.post(
+        WEBHOOK, data=body, headers={"fluent-signature": "bm9wZQ=="}
+    )
     assert resp.status_code == 401
     assert resp.json["error"] == "invalid_signature"
     assert count(stack) == 0
@@ -33,8 +35,16 @@ def test_body_changed_after_signing_401(stack):
 
 
 def test_malformed_bodies_400(stack):
-    for raw in (b"{not json", b"[1, 2]", b'{"id": NaN}', b"\xff\xfe", b"[" * 5000 + b"]" * 5000):
-        resp = stack.client.post(WEBHOOK, data=raw, headers={"fluent-signature": sign(raw)})
+    for raw in (
+        b"{not json",
+        b"[1, 2]",
+        b'{"id": NaN}',
+        b"\xff\xfe",
+        b"[" * 5000 + b"]" * 5000,
+    ):
+        resp = stack.client.post(
+            WEBHOOK, data=raw, headers={"fluent-signature": sign(raw)}
+        )
         assert resp.status_code == 400, raw[:20]
         assert resp.json["error"] == "malformed_body"
     assert count(stack) == 0
@@ -55,12 +65,17 @@ def test_foreign_account_403(stack):
     resp = stack.client.post(WEBHOOK, data=raw, headers=signed_headers(raw))
     assert resp.status_code == 403 and resp.json["error"] == "foreign_account"
     raw = fluent_body(id="e5", retailerId="99")
-    assert stack.client.post(WEBHOOK, data=raw, headers=signed_headers(raw)).status_code == 403
+    assert (
+        stack.client.post(WEBHOOK, data=raw, headers=signed_headers(raw)).status_code
+        == 403
+    )
     assert count(stack) == 0
 
 
 def test_body_over_limit_413(stack):
-    raw = fluent_body(id="e6", attributes={"blob": "x" * (stack.config.max_body_bytes + 10)})
+    raw = fluent_body(
+        id="e6", attributes={"blob": "x" * (stack.config.max_body_bytes + 10)}
+    )
     resp = stack.client.post(WEBHOOK, data=raw, headers=signed_headers(raw))
     assert resp.status_code == 413
     assert resp.json["error"] == "request_entity_too_large"

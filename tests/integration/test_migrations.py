@@ -14,8 +14,14 @@ from connector.store import migrate
 from connector.store.db import make_engine
 from tests.support import services
 
-TABLES = {"inbound_messages", "sync_checkpoints", "sync_runs", "entity_fingerprints",
-          "outbound_deliveries", "alembic_version"}
+TABLES = {
+    "inbound_messages",
+    "sync_checkpoints",
+    "sync_runs",
+    "entity_fingerprints",
+    "outbound_deliveries",
+    "alembic_version",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -35,7 +35,9 @@ def test_accepted_handled_done(stack):
 
 def test_alias_path_and_rotated_key(stack):
     body = fluent_body(id="evt-101", entityRef="ORDER-101")
-    resp = post(stack, body, path="/webhooks/fluent", headers=signed_headers(body, "rotated"))
+    resp = post(
+        stack, body, path="/webhooks/fluent", headers=signed_headers(body, "rotated")
+    )
     assert resp.status_code == 200, resp.json
     assert stack.wait_for(resp.json["id"]).status == "done"
 
@@ -64,8 +66,11 @@ def test_unknown_name_recorded_as_ignored(stack):
 
 def test_broker_down_then_sweeper_enqueues_once(stack):
     # A second web app on the same store whose broker is unreachable.
-    down_env = {**stack.env, "REDIS_URL": "redis://127.0.0.1:1/0",
-                "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}
+    down_env = {
+        **stack.env,
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    }
     down_app = create_app(Config.from_env(down_env))
     body = fluent_body(id="evt-400", entityRef="ORDER-400")
     resp = down_app.test_client().post(WEBHOOK, data=body, headers=signed_headers(body))
@@ -100,12 +105,16 @@ def test_permanent_error_fails_then_replay_succeeds(stack):
     assert row.attempts == 1
     assert "product SKU-600 is unknown to Fluent" in row.last_error
     handlers.FIXED.add("SKU-600")
-    result = CliRunner().invoke(main, ["messages", "replay", str(row.id)], env=stack.env)
+    result = CliRunner().invoke(
+        main, ["messages", "replay", str(row.id)], env=stack.env
+    )
     assert result.exit_code == 0, result.output
     assert "replayed 1 message" in result.output
     row = stack.wait_for(row.id, statuses=("done",))
     assert handlers.EFFECTS["SKU-600"] == 1
-    listing = CliRunner().invoke(main, ["messages", "list", "--status", "done"], env=stack.env)
+    listing = CliRunner().invoke(
+        main, ["messages", "list", "--status", "done"], env=stack.env
+    )
     assert "test.broken" in listing.output
 
 

@@ -17,14 +17,23 @@ def private_key(name: str = "primary") -> rsa.RSAPrivateKey:
 
 
 def public_pem(name: str = "primary") -> str:
-    return private_key(name).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        private_key(name)
+        .public_key()
+        .public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        .decode()
+    )
 
 
 def public_der_b64(name: str = "primary") -> str:
-    der = private_key(name).public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    der = (
+        private_key(name)
+        .public_key()
+        .public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     )
     return base64.b64encode(der).decode()
 
@@ -36,10 +45,20 @@ def sign(body: bytes, name: str = "primary", algorithm: Any = None) -> str:
 
 def fluent_body(**fields: Any) -> bytes:
     envelope = {
-        "id": "evt-1", "name": "test.echo", "accountId": "SANDBOX", "retailerId": "1",
-        "entityId": "1001", "entityRef": "ORDER-1", "entityType": "ORDER",
-        "entitySubtype": "HD", "entityStatus": "BOOKED", "type": "NORMAL",
-        "attributes": {}, "meta": {"mode": "SYNC"}, "trailLogs": [], "errorLogs": [],
+        "id": "evt-1",
+        "name": "test.echo",
+        "accountId": "SANDBOX",
+        "retailerId": "1",
+        "entityId": "1001",
+        "entityRef": "ORDER-1",
+        "entityType": "ORDER",
+        "entitySubtype": "HD",
+        "entityStatus": "BOOKED",
+        "type": "NORMAL",
+        "attributes": {},
+        "meta": {"mode": "SYNC"},
+        "trailLogs": [],
+        "errorLogs": [],
     }
     envelope.update(fields)
     return json.dumps(envelope, separators=(", ", ": ")).encode()

@@ -47,8 +47,12 @@ class Stack:
     client: FlaskClient
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def wait_for(self, row_id: int, statuses: tuple[str, ...] = ("done", "failed"),
-                 timeout: float = 20.0) -> InboundMessage:
+    def wait_for(
+        self,
+        row_id: int,
+        statuses: tuple[str, ...] = ("done", "failed"),
+        timeout: float = 20.0,
+    ) -> InboundMessage:
         from connector.store import messages
 
         deadline = time.monotonic() + timeout
@@ -57,8 +61,10 @@ class Stack:
             if row is not None and row.status in statuses:
                 return row
             if time.monotonic() > deadline:
-                raise AssertionError(f"message {row_id} still {row.status if row else None}"
-                                     f" after {timeout}s (wanted {statuses})")
+                raise AssertionError(
+                    f"message {row_id} still {row.status if row else None}"
+                    f" after {timeout}s (wanted {statuses})"
+                )
             time.sleep(0.05)
 
     def clean(self) -> None:
@@ -94,10 +100,104 @@ def running_stack(backend: str, tmp: Path, env: Mapping[str, str]) -> Iterator[S
         runtime: Runtime = app.extensions["connector"]
         celery = app.extensions["celery"]
         stack = Stack(backend, full_env, app, config, runtime, app.test_client())
-        with start_worker(celery, pool="threads", concurrency=4, perform_ping_check=False,
-                          queues=["events", "batch", "default"], shutdown_timeout=30,
-                          loglevel="WARNING"):
+        with start_worker(
+            celery,
+            pool="threads",
+            concurrency=4,
+            perform_ping_check=False,
+            queues=["events", "batch", "default"],
+            shutdown_timeout=30,
+            loglevel="WARNING",
+        ):
             yield stack
         runtime.store.dispose()
     finally:
         cleanup()
+
+
+def module_names() -> list[str]:
+    """Every module package shipped under connector/modules."""
+    import pkgutil
+
+    import connector.modules as pkg
+
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.ispkg)
+
+
+def sandbox_env(ct_url: str, fluent_url: str, fluent_public_key: str) -> dict[str, str]:
+    """Connector environment pointing at both sandboxes (their default identities)."""
+    from connector.sandbox import defaults as d
+
+    return {
+        "CTP_PROJECT_KEY": d.CT_PROJECT_KEY,
+        "CTP_CLIENT_ID": d.CT_CLIENT_ID,
+        "CTP_CLIENT_SECRET": d.CT_CLIENT_SECRET,
+        "CTP_SCOPES": d.CT_SCOPES,
+        "CTP_API_URL": ct_url,
+        "CTP_AUTH_URL": ct_url,
+        "CTP_INVENTORY_CHANNEL_KEY": "fluent-ats",
+        "FLUENT_API_URL": fluent_url,
+        "FLUENT_ACCOUNT_ID": d.FLUENT_ACCOUNT_ID,
+        "FLUENT_RETAILER_ID": d.FLUENT_RETAILER_ID,
+        "FLUENT_CLIENT_ID": d.FLUENT_CLIENT_ID,
+        "FLUENT_CLIENT_SECRET": d.FLUENT_CLIENT_SECRET,
+        "FLUENT_USERNAME": d.FLUENT_USERNAME,
+        "FLUENT_PASSWORD": d.FLUENT_PASSWORD,
+        "FLUENT_CATALOGUE_REF": d.FLUENT_CATALOGUE_REF,
+        "FLUENT_VIRTUAL_CATALOGUE_REF": d.FLUENT_VIRTUAL_CATALOGUE_REF,
+        "FLUENT_NETWORK_REF": d.FLUENT_NETWORK_REF,
+        "FLUENT_WEBHOOK_PUBLIC_KEYS": fluent_public_key,
+    }
+
+
+@dataclass
+class Connected:
+    """A connector served over HTTP with both sandboxes (for module integration tests).
+
+    ``stack`` is the running connector; ``url`` its HTTP address (the sandboxes send
+    webhooks there); ``ct_url``/``fluent_url`` the sandboxes.
+    """
+
+    stack: Stack
+    url: str
+    ct_url: str
+    fluent_url: str
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.stack.runtime
+
+    @property
+    def client(self) -> FlaskClient:
+        return self.stack.client
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.stack.env
+
+    def wait_for(self, row_id: int, **kw: Any) -> InboundMessage:
+        return self.stack.wait_for(row_id, **kw)
+
+    def run_sync(
+        self, module: str, *, full: bool = False, dry_run: bool = False
+    ) -> Any:
+        """Run a module's batch sync in the foreground (as `connector sync` does)."""
+        from connector.sync.runner import run_sync
+
+        return run_sync(self.runtime, module, full=full, dry_run=dry_run, trigger="cli")
+
+    def wait_until(
+        self,
+        predicate: Any,
+        timeout: float = 20.0,
+        interval: float = 0.1,
+        message: str = "condition",
+    ) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{message} not met within {timeout}s")
+            time.sleep(interval)

@@ -73,7 +73,9 @@ def test_public_keys_split(tmp_path):
 
 
 def test_yaml_routes_and_options(tmp_path):
-    config = make(tmp_path, """
+    config = make(
+        tmp_path,
+        """
 routes:
   - name: my.route
     source: fluent
@@ -83,8 +85,11 @@ modules:
   products: {locale: de}
 schedules: {products: 60}
 notifications: {channels: []}
-""")
-    assert config.routes == (Route("my.route", "fluent", "tests.handlers:echo", ("a", "b")),)
+""",
+    )
+    assert config.routes == (
+        Route("my.route", "fluent", "tests.handlers:echo", ("a", "b")),
+    )
     assert config.options("products") == {"locale": "de"}
     assert config.schedule_seconds("products") == 60
     assert config.extra["notifications"] == {"channels": []}
@@ -100,8 +105,10 @@ notifications: {channels: []}
         ("schedules: {products: -5}", "schedules"),
         ("routes: [\n  - name: x\n   source: y", "not valid YAML"),
         ("- just\n- a list", "top level"),
-        ("routes:\n - {name: a, source: fluent, handler: h}\n - {name: a, source: fluent, handler: h}",
-         "duplicate route"),
+        (
+            "routes:\n - {name: a, source: fluent, handler: h}\n - {name: a, source: fluent, handler: h}",
+            "duplicate route",
+        ),
     ],
 )
 def test_malformed_settings_file(tmp_path, text, needle):
@@ -140,7 +147,9 @@ def test_cli_reports_config_errors(tmp_path):
 
 
 def test_cli_requires_migrated_database(tmp_path):
-    result = CliRunner().invoke(main, ["status"], env={"CONNECTOR_DATA_DIR": str(tmp_path)})
+    result = CliRunner().invoke(
+        main, ["status"], env={"CONNECTOR_DATA_DIR": str(tmp_path)}
+    )
     assert result.exit_code == 2
     assert "connector db upgrade" in result.output
 

@@ -22,8 +22,12 @@ def test_default_modules_exist():
 
 def test_tasks_and_beat_entries(tmp_path):
     names = all_module_names()
-    config = Config.from_env({"CONNECTOR_DATA_DIR": str(tmp_path),
-                              "CONNECTOR_MODULES": ",".join(names) or " "})
+    config = Config.from_env(
+        {
+            "CONNECTOR_DATA_DIR": str(tmp_path),
+            "CONNECTOR_MODULES": ",".join(names) or " ",
+        }
+    )
     runtime = Runtime(config)
     celery = make_celery(runtime)
     celery.loader.import_default_modules()
@@ -39,8 +43,11 @@ def test_tasks_and_beat_entries(tmp_path):
     for entry, item in schedule.items():
         assert item["task"] in registered, entry
         assert item["options"]["expires"] == item["schedule"]
-        assert item["options"]["queue"] == queue_for(item["task"]) or entry.endswith(
-            "sweep") or item["options"]["queue"] == "default"
+        assert (
+            item["options"]["queue"] == queue_for(item["task"])
+            or entry.endswith("sweep")
+            or item["options"]["queue"] == "default"
+        )
 
 
 def test_queue_routing():

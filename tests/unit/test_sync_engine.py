@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,15 +15,16 @@ from connector.sync import Page, Planned, Skip, Stream, Window, WriteOutcome
 from connector.sync.engine import SyncEngine
 from connector.sync.stream import StreamOptions
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 class MemoryStream(Stream):
     module = "memory"
 
     def __init__(self, records: list[dict[str, Any]], page_size: int = 3) -> None:
-        super().__init__(StreamOptions(batch_size=2, max_in_flight=2,
-                                       overlap=timedelta(seconds=0)))
+        super().__init__(
+            StreamOptions(batch_size=2, max_in_flight=2, overlap=timedelta(seconds=0))
+        )
         self.records = records
         self.page_size = page_size
         self.writes: list[list[str]] = []
@@ -36,9 +37,12 @@ class MemoryStream(Stream):
 
     def pages(self, window: Window) -> Iterator[Page]:
         rows = sorted(
-            (r for r in self.records
-             if (window.start is None or r["modified"] > window.start)
-             and r["modified"] <= window.end),
+            (
+                r
+                for r in self.records
+                if (window.start is None or r["modified"] > window.start)
+                and r["modified"] <= window.end
+            ),
             key=lambda r: r["id"],
         )
         if window.after:
@@ -52,17 +56,24 @@ class MemoryStream(Stream):
         if record.get("skip"):
             yield Skip(record["id"], "no sku")
             return
-        yield Planned(record["id"], {"value": record["value"]}, level=record.get("level", 0))
+        yield Planned(
+            record["id"], {"value": record["value"]}, level=record.get("level", 0)
+        )
 
-    def write(self, batch: list[Planned], known: Mapping[str, Any]) -> list[WriteOutcome]:
+    def write(
+        self, batch: list[Planned], known: Mapping[str, Any]
+    ) -> list[WriteOutcome]:
         keys = [p.key for p in batch]
         if self.crash_on & set(keys):
             self.crash_on -= set(keys)
             raise ServerError("fluent 503", status=503)
         self.writes.append(keys)
         return [
-            WriteOutcome(p.key, "failed", error="rejected") if p.key in self.fail_keys
-            else WriteOutcome(p.key, "updated" if p.key in known else "created", f"ref-{p.key}")
+            WriteOutcome(p.key, "failed", error="rejected")
+            if p.key in self.fail_keys
+            else WriteOutcome(
+                p.key, "updated" if p.key in known else "created", f"ref-{p.key}"
+            )
             for p in batch
         ]
 
@@ -79,8 +90,10 @@ def store(tmp_path) -> Store:
 
 
 def records(n: int) -> list[dict[str, Any]]:
-    return [{"id": f"id-{i:03d}", "value": i, "modified": T0 + timedelta(minutes=i)}
-            for i in range(n)]
+    return [
+        {"id": f"id-{i:03d}", "value": i, "modified": T0 + timedelta(minutes=i)}
+        for i in range(n)
+    ]
 
 
 def test_first_run_writes_all_then_nothing_changes(store):
@@ -101,7 +114,7 @@ def test_first_run_writes_all_then_nothing_changes(store):
 def test_incremental_window_and_single_change(store):
     data = records(10)
     SyncEngine(store, MemoryStream(data)).run()
-    data[4] = {**data[4], "value": 99, "modified": datetime.now(timezone.utc)}
+    data[4] = {**data[4], "value": 99, "modified": datetime.now(UTC)}
     stream = MemoryStream(data)
     result = SyncEngine(store, stream).run()
     assert stream.written == ["id-004"]

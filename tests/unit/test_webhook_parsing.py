@@ -44,18 +44,25 @@ def test_good_body():
 
 def test_signature_rotation_and_md5_switch():
     body = signing.fluent_body()
-    verifier = FluentSignatureVerifier([signing.public_pem("primary"),
-                                        signing.public_der_b64("rotated")])
+    verifier = FluentSignatureVerifier(
+        [signing.public_pem("primary"), signing.public_der_b64("rotated")]
+    )
     assert verifier.verify(body, {"Fluent-Signature": signing.sign(body)}) is None
-    assert verifier.verify(body, {"fluent-signature": signing.sign(body, "rotated")}) is None
-    assert "does not match" in verifier.verify(body + b" ", {"fluent-signature":
-                                                              signing.sign(body)})
+    assert (
+        verifier.verify(body, {"fluent-signature": signing.sign(body, "rotated")})
+        is None
+    )
+    assert "does not match" in verifier.verify(
+        body + b" ", {"fluent-signature": signing.sign(body)}
+    )
     legacy = {"flex.signature": signing.sign(body, algorithm=hashes.MD5())}
     assert verifier.verify(body, legacy) == "missing fluent-signature header"
     md5_ok = FluentSignatureVerifier([signing.public_pem()], allow_md5=True)
     assert md5_ok.verify(body, legacy) is None
-    assert FluentSignatureVerifier([]).verify(body, {}) .startswith("no Fluent webhook")
-    assert verifier.verify(body, {"fluent-signature": "***"}) == "signature is not base64"
+    assert FluentSignatureVerifier([]).verify(body, {}).startswith("no Fluent webhook")
+    assert (
+        verifier.verify(body, {"fluent-signature": "***"}) == "signature is not base64"
+    )
 
 
 def test_bad_public_key_named():
@@ -74,16 +81,31 @@ def test_tokens_constant_time_helper():
 
 
 def test_ct_notification_shapes():
-    msg = {"notificationType": "Message", "id": "m-1", "type": "OrderCreated",
-           "resource": {"typeId": "order", "id": "o-1"}, "resourceVersion": 1}
+    msg = {
+        "notificationType": "Message",
+        "id": "m-1",
+        "type": "OrderCreated",
+        "resource": {"typeId": "order", "id": "o-1"},
+        "resourceVersion": 1,
+    }
     inbound = inbound_from_notification(msg)
     assert (inbound.message_id, inbound.name, inbound.resource_type) == (
-        "m-1", "OrderCreated", "order")
-    change = {"notificationType": "ResourceUpdated", "resource": {"typeId": "category",
-              "id": "c-1"}, "version": 5, "oldVersion": 4}
-    assert inbound_from_notification(change).message_id == "ResourceUpdated:category:c-1:5"
+        "m-1",
+        "OrderCreated",
+        "order",
+    )
+    change = {
+        "notificationType": "ResourceUpdated",
+        "resource": {"typeId": "category", "id": "c-1"},
+        "version": 5,
+        "oldVersion": 4,
+    }
+    assert (
+        inbound_from_notification(change).message_id == "ResourceUpdated:category:c-1:5"
+    )
     with pytest.raises(Rejected) as err:
-        inbound_from_notification({"notificationType": "Message", "id": "x",
-                                   "resource": {"typeId": "order"}})
+        inbound_from_notification(
+            {"notificationType": "Message", "id": "x", "resource": {"typeId": "order"}}
+        )
     assert "type" in err.value.message and "resource" in err.value.message
     assert json.dumps(msg)  # payload kept whole
