@@ -17,7 +17,7 @@ from flask import Response, current_app, request
 from ..common import CallLog, Faults
 from .auth import Auth
 from .errors import invalid_json
-from .store import Store
+from .store import Collection, Doc, Store
 
 if TYPE_CHECKING:
     from .push import Pusher
@@ -30,7 +30,7 @@ class SandboxState:
     auth: Auth
     calls: CallLog
     faults: Faults
-    pusher: "Pusher"
+    pusher: Pusher
     scopes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=dict
     )
@@ -65,3 +65,28 @@ def json_body(expect: type = dict) -> Any:
             f"{'object' if expect is dict else 'array'}."
         )
     return body
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def respond_page(
+    body: Doc, coll: Collection, view: str = "", cache: bool = True
+) -> Response:
+    """A paged response; each result's JSON is cached per (view, id) while unchanged."""
+    parts = []
+    store = coll.json_cache
+    for doc in body["results"]:
+        key = (view, doc["id"])
+        hit = store.get(key) if cache else None
+        if hit is not None and hit[0] is doc:
+            parts.append(hit[1])
+            continue
+        text = _dumps(doc)
+        if cache:
+            store[key] = (doc, text)
+        parts.append(text)
+    head = _dumps({k: v for k, v in body.items() if k != "results"})
+    text = f'{head[:-1]},"results":[{",".join(parts)}]}}'
+    return Response(text, status=200, mimetype="application/json")

@@ -10,7 +10,8 @@ confirmed against a real project]. Values of mismatched JSON types are unequal.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .predicates import (
     And,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .util import normalize_datetime
 
@@ -58,23 +58,23 @@ class Literal:
 
 @dataclass(slots=True)
 class And:
-    parts: list["Node"]
+    parts: list[Node]
 
 
 @dataclass(slots=True)
 class Or:
-    parts: list["Node"]
+    parts: list[Node]
 
 
 @dataclass(slots=True)
 class Not:
-    inner: "Node"
+    inner: Node
 
 
 @dataclass(slots=True)
 class Nested:
     field: str
-    inner: "Node"
+    inner: Node
 
 
 @dataclass(slots=True)
@@ -110,7 +110,7 @@ class Contains:
     literals: list[Literal] = field(default_factory=list)
 
 
-Node = Union[And, Or, Not, Nested, Compare, In, Defined, Empty, Contains]
+Node = And | Or | Not | Nested | Compare | In | Defined | Empty | Contains
 
 
 @dataclass(slots=True)

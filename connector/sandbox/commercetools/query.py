@@ -9,8 +9,9 @@ a sorted id list from a bisect position and stops after one page when ``withTota
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
 

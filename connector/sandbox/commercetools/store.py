@@ -16,8 +16,9 @@ import bisect
 import copy
 import threading
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .errors import concurrent_modification, not_found
 from .util import new_id, now_iso, ref
@@ -39,10 +40,17 @@ class Collection:
         self.type_id = type_id
         self.items: dict[str, Doc] = {}
         self.index_fns: dict[str, IndexFn] = {"key": _key_index, **(indexes or {})}
-        self.indexes: dict[str, dict[Any, set[str]]] = {n: {} for n in self.index_fns}
+        # value -> id, or a set of ids when several resources share the value (saves memory:
+        # most indexed values are unique)
+        self.indexes: dict[str, dict[Any, str | set[str]]] = {
+            n: {} for n in self.index_fns
+        }
         self.derive = derive
         self.views: dict[str, dict[str, Doc | None]] = {}
         self._sorted_ids: list[str] | None = None
+        # (view, id) -> (doc, its JSON): stored docs are immutable, so the text stays valid
+        # while the cached doc is the stored one (see context.respond_page)
+        self.json_cache: dict[tuple[str, str], tuple[Doc, str]] = {}
 
     def __len__(self) -> int:
         return len(self.items)
@@ -51,7 +59,10 @@ class Collection:
         return self.items.get(res_id)
 
     def lookup(self, index: str, value: Any) -> set[str]:
-        return self.indexes[index].get(value, set())
+        found = self.indexes[index].get(value)
+        if found is None:
+            return set()
+        return {found} if isinstance(found, str) else set(found)
 
     def by_key(self, key: str) -> Doc | None:
         ids = self.lookup("key", key)
@@ -71,7 +82,13 @@ class Collection:
         for name, fn in self.index_fns.items():
             idx = self.indexes[name]
             for value in fn(doc):
-                idx.setdefault(value, set()).add(res_id)
+                found = idx.get(value)
+                if found is None or found == res_id:
+                    idx[value] = res_id
+                elif isinstance(found, str):
+                    idx[value] = {found, res_id}
+                else:
+                    found.add(res_id)
         if self.derive is not None:
             for name, view in self.derive(doc).items():
                 self.views.setdefault(name, {})[res_id] = view
@@ -81,17 +98,21 @@ class Collection:
         self._unindex(old)
         for view in self.views.values():
             view.pop(res_id, None)
+        for name in ("", *self.views):
+            self.json_cache.pop((name, res_id), None)
         self._sorted_ids = None
 
     def _unindex(self, doc: Doc) -> None:
         for name, fn in self.index_fns.items():
             idx = self.indexes[name]
             for value in fn(doc):
-                ids = idx.get(value)
-                if ids is not None:
-                    ids.discard(doc["id"])
-                    if not ids:
-                        del idx[value]
+                found = idx.get(value)
+                if found == doc["id"]:
+                    del idx[value]
+                elif isinstance(found, set):
+                    found.discard(doc["id"])
+                    if len(found) == 1:
+                        idx[value] = next(iter(found))
 
     def sorted_ids(self) -> list[str]:
         if self._sorted_ids is None:
@@ -113,15 +134,19 @@ def _key_index(doc: Doc) -> Iterable[Any]:
 class UpdateContext:
     """What an update action sees: the working copy and where to put produced messages."""
 
-    store: "Store"
+    store: Store
     doc: Doc
     type_id: str = ""
     messages: list[tuple[str, Doc]] = field(default_factory=list)
 
     def emit(self, msg_type: str, payload: Doc) -> None:
         # snapshot now: later actions of the same request may change the working copy
-        self.messages.append((msg_type, {k: v if callable(v) else copy.deepcopy(v)
-                                         for k, v in payload.items()}))
+        self.messages.append(
+            (
+                msg_type,
+                {k: v if callable(v) else copy.deepcopy(v) for k, v in payload.items()},
+            )
+        )
 
 
 class Store:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import CtError, invalid_json
@@ -20,7 +20,7 @@ _DATETIME_RE = re.compile(
 
 def now_iso() -> str:
     """Current UTC time as CT prints it: ISO 8601 with milliseconds and ``Z``."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
@@ -43,7 +43,7 @@ def normalize_datetime(value: str) -> str | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    utc = parsed.astimezone(timezone.utc)
+    utc = parsed.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 

@@ -9,12 +9,13 @@ action -> 400 InvalidInput) and applied atomically through the store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Response, request
 
-from ..context import json_body, respond, state
+from ..context import json_body, respond, respond_page, state
 from ..errors import invalid_input, invalid_json, not_found
 from ..query import expand, parse_query, run
 from ..store import Doc, Store, UpdateContext
@@ -123,7 +124,7 @@ def query_response(kind: Kind) -> Response:
         body = run(spec, st.store.coll(kind.type_id), store=st.store)
     if request.method == "HEAD":
         return Response(status=200 if body["results"] else 404)
-    return respond(body)
+    return respond_page(body, st.store.coll(kind.type_id), cache=not spec.expand)
 
 
 def single_response(doc: Doc) -> Response:

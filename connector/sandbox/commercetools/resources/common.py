@@ -7,7 +7,8 @@ missing/ill-typed values, DuplicateField for unique fields, ReferencedResourceNo
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..custom import build_custom, set_custom_field, set_custom_type
 from ..errors import duplicate_field, invalid_json, referenced_not_found

@@ -9,7 +9,8 @@ messages of the actions implemented here.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import duplicate_field, invalid_json, invalid_operation
 from ..store import Collection, Doc, Store, UpdateContext

@@ -20,18 +20,27 @@ from ..util import address, check_type, now_iso, ref, require, require_datetime
 from .base import Kind, delete_version, single_response, state_scopes, update_resource
 from .common import check_str, custom_actions, ensure_unique, resolve_ref, to_ref
 from .deliveries import DELIVERY_ACTIONS
-from .orders import ORDER_STATES, PAYMENT_STATES, SHIPMENT_STATES, create_from_cart, import_order
+from .orders import (
+    ORDER_STATES,
+    PAYMENT_STATES,
+    SHIPMENT_STATES,
+    create_from_cart,
+    import_order,
+)
 
 
-def _state_change(field: str, allowed: tuple[str, ...], message: str,
-                  required: bool) -> Any:
+def _state_change(
+    field: str, allowed: tuple[str, ...], message: str, required: bool
+) -> Any:
     def act(ctx: UpdateContext, action: Doc) -> None:
         value = action.get(field)
         if value is None and required:
             raise invalid_json(f"actions -> {field}: Missing required value")
         if value is not None and value not in allowed:
-            raise invalid_json(f"actions -> {field}: Invalid enum value '{value}'. "
-                               f"Allowed values: {', '.join(allowed)}.")
+            raise invalid_json(
+                f"actions -> {field}: Invalid enum value '{value}'. "
+                f"Allowed values: {', '.join(allowed)}."
+            )
         old = ctx.doc.get(field)
         if value is None:
             ctx.doc.pop(field, None)
@@ -43,6 +52,7 @@ def _state_change(field: str, allowed: tuple[str, ...], message: str,
         if old is not None:
             payload["old" + field[0].upper() + field[1:]] = old
         ctx.emit(message, payload)
+
     return act
 
 
@@ -50,17 +60,24 @@ def _transition_state(ctx: UpdateContext, action: Doc) -> None:
     target = resolve_ref(ctx.store, action.get("state"), "state", "actions -> state")
     force = check_type(action.get("force", False), bool, "actions -> force")
     if target["type"] != "OrderState":
-        raise invalid_operation(f"State '{target['key']}' is of type '{target['type']}', "
-                                "expected 'OrderState'.")
+        raise invalid_operation(
+            f"State '{target['key']}' is of type '{target['type']}', "
+            "expected 'OrderState'."
+        )
     old = ctx.doc.get("state")
     if not force:
         if old is None and not target.get("initial"):
             raise invalid_operation(f"State '{target['key']}' is not an initial state.")
         current = ctx.store.coll("state").get(old["id"]) if old else None
-        if current is not None and "transitions" in current and \
-                target["id"] not in {t["id"] for t in current["transitions"]}:
-            raise invalid_operation(f"Transition from state '{current['key']}' to state "
-                                    f"'{target['key']}' is not allowed.")
+        if (
+            current is not None
+            and "transitions" in current
+            and target["id"] not in {t["id"] for t in current["transitions"]}
+        ):
+            raise invalid_operation(
+                f"Transition from state '{current['key']}' to state "
+                f"'{target['key']}' is not allowed."
+            )
     ctx.doc["state"] = ref("state", target["id"])
     payload: Doc = {"state": ref("state", target["id"]), "force": force}
     if old is not None:
@@ -73,8 +90,9 @@ def find_line_item(ctx: UpdateContext, action: Doc) -> Doc:
     if line_id is None and line_key is None:
         raise invalid_json("actions -> lineItemId: Missing required value")
     for line in ctx.doc["lineItems"]:
-        if (line_id is not None and line["id"] == line_id) or \
-                (line_key is not None and line.get("key") == line_key):
+        if (line_id is not None and line["id"] == line_id) or (
+            line_key is not None and line.get("key") == line_key
+        ):
             return line
     raise invalid_operation(f"The order has no line item '{line_id or line_key}'.")
 
@@ -82,8 +100,10 @@ def find_line_item(ctx: UpdateContext, action: Doc) -> Doc:
 def _line_item_state(ctx: UpdateContext, value: Any, where: str) -> Doc:
     found = resolve_ref(ctx.store, value, "state", where)
     if found["type"] != "LineItemState":
-        raise invalid_operation(f"State '{found['key']}' is of type '{found['type']}', "
-                                "expected 'LineItemState'.")
+        raise invalid_operation(
+            f"State '{found['key']}' is of type '{found['type']}', "
+            "expected 'LineItemState'."
+        )
     return found
 
 
@@ -98,22 +118,41 @@ def _transition_line_item_state(ctx: UpdateContext, action: Doc) -> None:
     if held < quantity:
         raise invalid_operation(
             f"The quantity {quantity} is not available in state '{source['key']}' of line "
-            f"item '{line['id']}' (available: {held}).")
-    if "transitions" in source and target["id"] not in {t["id"] for t in source["transitions"]}:
-        raise invalid_operation(f"Transition from state '{source['key']}' to state "
-                                f"'{target['key']}' is not allowed.")
+            f"item '{line['id']}' (available: {held})."
+        )
+    if "transitions" in source and target["id"] not in {
+        t["id"] for t in source["transitions"]
+    }:
+        raise invalid_operation(
+            f"Transition from state '{source['key']}' to state "
+            f"'{target['key']}' is not allowed."
+        )
     counts: dict[str, int] = {}
     for entry in line["state"]:
-        counts[entry["state"]["id"]] = counts.get(entry["state"]["id"], 0) + entry["quantity"]
+        counts[entry["state"]["id"]] = (
+            counts.get(entry["state"]["id"], 0) + entry["quantity"]
+        )
     counts[source["id"]] -= quantity
     counts[target["id"]] = counts.get(target["id"], 0) + quantity
-    line["state"] = [{"quantity": q, "state": ref("state", sid)} for sid, q in counts.items()
-                     if q > 0]
-    when = require_datetime(action["actualTransitionDate"], "actions -> actualTransitionDate") \
-        if action.get("actualTransitionDate") is not None else now_iso()
-    payload: Doc = {"lineItemId": line["id"], "transitionDate": when, "quantity": quantity,
-                    "fromState": ref("state", source["id"]),
-                    "toState": ref("state", target["id"])}
+    line["state"] = [
+        {"quantity": q, "state": ref("state", sid)}
+        for sid, q in counts.items()
+        if q > 0
+    ]
+    when = (
+        require_datetime(
+            action["actualTransitionDate"], "actions -> actualTransitionDate"
+        )
+        if action.get("actualTransitionDate") is not None
+        else now_iso()
+    )
+    payload: Doc = {
+        "lineItemId": line["id"],
+        "transitionDate": when,
+        "quantity": quantity,
+        "fromState": ref("state", source["id"]),
+        "toState": ref("state", target["id"]),
+    }
     if line.get("key"):
         payload["lineItemKey"] = line["key"]
     ctx.emit("LineItemStateTransition", payload)
@@ -126,12 +165,16 @@ def _import_line_item_state(ctx: UpdateContext, action: Doc) -> None:
     for i, entry in enumerate(entries):
         check_type(entry, dict, f"actions -> state[{i}]")
         qty = require(entry, "quantity", int, f"actions -> state[{i}] -> ")
-        found = _line_item_state(ctx, entry.get("state"), f"actions -> state[{i}] -> state")
+        found = _line_item_state(
+            ctx, entry.get("state"), f"actions -> state[{i}] -> state"
+        )
         out.append({"quantity": qty, "state": ref("state", found["id"])})
     if sum(e["quantity"] for e in out) != line["quantity"]:
         # [I] assumed: the imported quantities must cover the line item quantity
-        raise invalid_operation("The quantities of the imported states must add up to the "
-                                f"line item quantity {line['quantity']}.")
+        raise invalid_operation(
+            "The quantities of the imported states must add up to the "
+            f"line item quantity {line['quantity']}."
+        )
     line["state"] = out
 
 
@@ -142,14 +185,18 @@ def _line_item_custom(kind: str) -> Any:
             set_custom_type(ctx.store, line, action, "line-item")
         else:
             set_custom_field(ctx.store, line, action, "line-item")
+
     return act
 
 
 def _update_sync_info(ctx: UpdateContext, action: Doc) -> None:
     channel = to_ref(ctx.store, action.get("channel"), "channel", "actions -> channel")
-    info: Doc = {"channel": channel,
-                 "syncedAt": require_datetime(action["syncedAt"], "actions -> syncedAt")
-                 if action.get("syncedAt") is not None else now_iso()}
+    info: Doc = {
+        "channel": channel,
+        "syncedAt": require_datetime(action["syncedAt"], "actions -> syncedAt")
+        if action.get("syncedAt") is not None
+        else now_iso(),
+    }
     if action.get("externalId") is not None:
         info["externalId"] = check_str(action["externalId"], "actions -> externalId")
     ctx.doc["syncInfo"] = [*ctx.doc["syncInfo"], info]
@@ -161,15 +208,20 @@ def _set_order_number(ctx: UpdateContext, action: Doc) -> None:
         ctx.doc.pop("orderNumber", None)
         return
     check_str(number, "actions -> orderNumber")
-    ensure_unique(ctx.store.coll("order"), "orderNumber", number, ctx.doc["id"], "orderNumber")
+    ensure_unique(
+        ctx.store.coll("order"), "orderNumber", number, ctx.doc["id"], "orderNumber"
+    )
     ctx.doc["orderNumber"] = number
 
 
 def _set_address(field: str, message: str) -> Any:
     def act(ctx: UpdateContext, action: Doc) -> None:
         old = ctx.doc.get(field)
-        new = address(action["address"], "actions -> address") \
-            if action.get("address") is not None else None
+        new = (
+            address(action["address"], "actions -> address")
+            if action.get("address") is not None
+            else None
+        )
         if new is None:
             ctx.doc.pop(field, None)
         else:
@@ -180,6 +232,7 @@ def _set_address(field: str, message: str) -> Any:
         if old is not None:
             payload["oldAddress"] = old
         ctx.emit(message, payload)
+
     return act
 
 
@@ -194,16 +247,22 @@ def _set_customer_email(ctx: UpdateContext, action: Doc) -> None:
 
 
 KIND = Kind(
-    path="orders", type_id="order",
-    view_scopes=("view_orders",), manage_scopes=("manage_orders",),
-    create=create_from_cart, by_key=False,
+    path="orders",
+    type_id="order",
+    view_scopes=("view_orders",),
+    manage_scopes=("manage_orders",),
+    create=create_from_cart,
+    by_key=False,
     actions={
-        "changeOrderState": _state_change("orderState", ORDER_STATES, "OrderStateChanged",
-                                          True),
-        "changePaymentState": _state_change("paymentState", PAYMENT_STATES,
-                                            "OrderPaymentStateChanged", False),
-        "changeShipmentState": _state_change("shipmentState", SHIPMENT_STATES,
-                                             "OrderShipmentStateChanged", False),
+        "changeOrderState": _state_change(
+            "orderState", ORDER_STATES, "OrderStateChanged", True
+        ),
+        "changePaymentState": _state_change(
+            "paymentState", PAYMENT_STATES, "OrderPaymentStateChanged", False
+        ),
+        "changeShipmentState": _state_change(
+            "shipmentState", SHIPMENT_STATES, "OrderShipmentStateChanged", False
+        ),
         "transitionState": _transition_state,
         "transitionLineItemState": _transition_line_item_state,
         "importLineItemState": _import_line_item_state,
@@ -211,7 +270,9 @@ KIND = Kind(
         "setLineItemCustomField": _line_item_custom("field"),
         "updateSyncInfo": _update_sync_info,
         "setOrderNumber": _set_order_number,
-        "setShippingAddress": _set_address("shippingAddress", "OrderShippingAddressSet"),
+        "setShippingAddress": _set_address(
+            "shippingAddress", "OrderShippingAddressSet"
+        ),
         "setBillingAddress": _set_address("billingAddress", "OrderBillingAddressSet"),
         "setCustomerEmail": _set_customer_email,
         **custom_actions("order"),
@@ -244,8 +305,12 @@ def register_order_routes(bp: Blueprint) -> None:
             order = import_order(st.store, json_body())
         return respond(order, 201)
 
-    bp.add_url_rule(f"{base}/order-number=<number>", "orders_by_number", by_number,
-                    methods=["GET", "HEAD", "POST", "DELETE"])
+    bp.add_url_rule(
+        f"{base}/order-number=<number>",
+        "orders_by_number",
+        by_number,
+        methods=["GET", "HEAD", "POST", "DELETE"],
+    )
     bp.add_url_rule(f"{base}/import", "orders_import", import_, methods=["POST"])
     for endpoint in ("orders_by_number", "orders_import"):
         state_scopes[f"{bp.name}.{endpoint}"] = (KIND.view_scopes, KIND.manage_scopes)

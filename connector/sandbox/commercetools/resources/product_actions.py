@@ -10,7 +10,8 @@ versions are shared again.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import duplicate_field, invalid_json, invalid_operation
 from ..store import Doc, UpdateContext
@@ -42,9 +43,11 @@ def _targets(ctx: UpdateContext, action: Doc) -> list[Doc]:
     return [md["staged"]] if staged else [md["staged"], md["current"]]
 
 
-def data_action(fn: DataAction, message: str | None = None) -> Callable[[UpdateContext, Doc],
-                                                                         None]:
+def data_action(
+    fn: DataAction, message: str | None = None
+) -> Callable[[UpdateContext, Doc], None]:
     """Apply ``fn(ctx, data, action)`` to each target version; emit ``message`` once."""
+
     def act(ctx: UpdateContext, action: Doc) -> None:
         payload = None
         for data in _targets(ctx, action):
@@ -53,19 +56,23 @@ def data_action(fn: DataAction, message: str | None = None) -> Callable[[UpdateC
         if message is not None:
             staged = action.get("staged", True)
             ctx.emit(message, {**(payload or {}), "staged": staged})
+
     return act
 
 
 def _variant(data: Doc, action: Doc) -> Doc:
     sku, vid = action.get("sku"), action.get("variantId")
     for variant in variants_of(data):
-        if (vid is not None and variant["id"] == vid) or (sku is not None and
-                                                          variant.get("sku") == sku):
+        if (vid is not None and variant["id"] == vid) or (
+            sku is not None and variant.get("sku") == sku
+        ):
             return variant
     if vid is None and sku is None:
         raise invalid_json("actions -> variantId: either variantId or sku is required")
-    raise invalid_operation(f"The product has no variant with "
-                            f"{'id ' + str(vid) if vid is not None else 'sku ' + str(sku)}.")
+    raise invalid_operation(
+        f"The product has no variant with "
+        f"{'id ' + str(vid) if vid is not None else 'sku ' + str(sku)}."
+    )
 
 
 def _product_type(ctx: UpdateContext) -> Doc:
@@ -73,19 +80,24 @@ def _product_type(ctx: UpdateContext) -> Doc:
 
 
 def _change_name(ctx: UpdateContext, data: Doc, action: Doc) -> None:
-    data["name"] = check_localized(require(action, "name", dict, "actions -> "),
-                                   "actions -> name")
+    data["name"] = check_localized(
+        require(action, "name", dict, "actions -> "), "actions -> name"
+    )
 
 
 def _set_description(ctx: UpdateContext, data: Doc, action: Doc) -> None:
     if action.get("description") is None:
         data.pop("description", None)
     else:
-        data["description"] = check_localized(action["description"], "actions -> description")
+        data["description"] = check_localized(
+            action["description"], "actions -> description"
+        )
 
 
 def _change_slug(ctx: UpdateContext, data: Doc, action: Doc) -> Doc:
-    slug = check_localized(require(action, "slug", dict, "actions -> "), "actions -> slug")
+    slug = check_localized(
+        require(action, "slug", dict, "actions -> "), "actions -> slug"
+    )
     ensure_slug_unique(ctx.store, slug, ctx.doc["id"])
     old, data["slug"] = data["slug"], slug
     return {"slug": slug, "oldSlug": old}
@@ -97,9 +109,12 @@ def _set_attribute(ctx: UpdateContext, data: Doc, action: Doc) -> None:
     for variant in targets:
         attrs = [a for a in variant["attributes"] if a["name"] != name]
         if action.get("value") is not None:
-            attrs += check_attributes(ctx.store, _product_type(ctx),
-                                      [{"name": name, "value": action["value"]}],
-                                      "actions -> attribute")
+            attrs += check_attributes(
+                ctx.store,
+                _product_type(ctx),
+                [{"name": name, "value": action["value"]}],
+                "actions -> attribute",
+            )
         variant["attributes"] = attrs
 
 
@@ -109,14 +124,17 @@ def _set_attribute_all(ctx: UpdateContext, data: Doc, action: Doc) -> None:
 
 def _set_prices(ctx: UpdateContext, data: Doc, action: Doc) -> None:
     prices = require(action, "prices", list, "actions -> ")
-    _variant(data, action)["prices"] = [build_price(ctx.store, p, f"actions -> prices[{i}]")
-                                        for i, p in enumerate(prices)]
+    _variant(data, action)["prices"] = [
+        build_price(ctx.store, p, f"actions -> prices[{i}]")
+        for i, p in enumerate(prices)
+    ]
 
 
 def _add_price(ctx: UpdateContext, data: Doc, action: Doc) -> Doc:
     variant = _variant(data, action)
-    price = action.setdefault("_built", build_price(ctx.store, action.get("price"),
-                                                    "actions -> price"))
+    price = action.setdefault(
+        "_built", build_price(ctx.store, action.get("price"), "actions -> price")
+    )
     variant["prices"] = [*variant["prices"], price]
     return {"variantId": variant["id"], "price": price}
 
@@ -132,31 +150,42 @@ def _find_price(data: Doc, price_id: str) -> tuple[Doc, int]:
 def _change_price(ctx: UpdateContext, data: Doc, action: Doc) -> Doc:
     price_id = require(action, "priceId", str, "actions -> ")
     variant, i = _find_price(data, price_id)
-    new = {**build_price(ctx.store, action.get("price"), "actions -> price"), "id": price_id}
+    new = {
+        **build_price(ctx.store, action.get("price"), "actions -> price"),
+        "id": price_id,
+    }
     old = variant["prices"][i]
-    variant["prices"] = [*variant["prices"][:i], new, *variant["prices"][i + 1:]]
+    variant["prices"] = [*variant["prices"][:i], new, *variant["prices"][i + 1 :]]
     return {"variantId": variant["id"], "oldPrice": old, "newPrice": new}
 
 
 def _remove_price(ctx: UpdateContext, data: Doc, action: Doc) -> None:
     variant, i = _find_price(data, require(action, "priceId", str, "actions -> "))
-    variant["prices"] = [*variant["prices"][:i], *variant["prices"][i + 1:]]
+    variant["prices"] = [*variant["prices"][:i], *variant["prices"][i + 1 :]]
 
 
 def _add_variant(ctx: UpdateContext, action: Doc) -> None:
     variant_id = ctx.doc["lastVariantId"] + 1
-    variant = build_variant(ctx.store, _product_type(ctx), action, variant_id, "actions")
+    variant = build_variant(
+        ctx.store, _product_type(ctx), action, variant_id, "actions"
+    )
     sku = variant.get("sku")
     if sku:
         ensure_skus_unique(ctx.store, [sku], ctx.doc["id"])
         md = ctx.doc["masterData"]
-        if any(v.get("sku") == sku for d in (md["current"], md["staged"])
-               for v in variants_of(d)):
+        if any(
+            v.get("sku") == sku
+            for d in (md["current"], md["staged"])
+            for v in variants_of(d)
+        ):
             raise duplicate_field("sku", sku)
     ctx.doc["lastVariantId"] = variant_id
     for data in _targets(ctx, action):
         data["variants"] = [*data["variants"], copy.deepcopy(variant)]
-    ctx.emit("ProductVariantAdded", {"variant": variant, "staged": action.get("staged", True)})
+    ctx.emit(
+        "ProductVariantAdded",
+        {"variant": variant, "staged": action.get("staged", True)},
+    )
 
 
 def _remove_variant(ctx: UpdateContext, data: Doc, action: Doc) -> Doc:
@@ -169,7 +198,9 @@ def _remove_variant(ctx: UpdateContext, data: Doc, action: Doc) -> Doc:
 
 
 def _set_sku(ctx: UpdateContext, data: Doc, action: Doc) -> None:
-    variant = _variant(data, {"variantId": require(action, "variantId", int, "actions -> ")})
+    variant = _variant(
+        data, {"variantId": require(action, "variantId", int, "actions -> ")}
+    )
     sku = action.get("sku")
     if sku is not None:
         ensure_skus_unique(ctx.store, [check_str(sku, "actions -> sku")], ctx.doc["id"])
@@ -179,24 +210,32 @@ def _set_sku(ctx: UpdateContext, data: Doc, action: Doc) -> None:
 
 
 def _add_to_category(ctx: UpdateContext, data: Doc, action: Doc) -> Doc:
-    category = to_ref(ctx.store, action.get("category"), "category", "actions -> category")
+    category = to_ref(
+        ctx.store, action.get("category"), "category", "actions -> category"
+    )
     if any(c["id"] == category["id"] for c in data["categories"]):
-        raise invalid_operation(f"The product is already in category '{category['id']}'.")
+        raise invalid_operation(
+            f"The product is already in category '{category['id']}'."
+        )
     data["categories"] = [*data["categories"], category]
     if action.get("orderHint") is not None:
-        data["categoryOrderHints"] = {**data["categoryOrderHints"],
-                                      category["id"]: action["orderHint"]}
+        data["categoryOrderHints"] = {
+            **data["categoryOrderHints"],
+            category["id"]: action["orderHint"],
+        }
     return {"category": category}
 
 
 def _remove_from_category(ctx: UpdateContext, data: Doc, action: Doc) -> Doc:
-    category = resolve_ref(ctx.store, action.get("category"), "category",
-                           "actions -> category")
+    category = resolve_ref(
+        ctx.store, action.get("category"), "category", "actions -> category"
+    )
     if not any(c["id"] == category["id"] for c in data["categories"]):
         raise invalid_operation(f"The product is not in category '{category['id']}'.")
     data["categories"] = [c for c in data["categories"] if c["id"] != category["id"]]
-    data["categoryOrderHints"] = {k: v for k, v in data["categoryOrderHints"].items()
-                                  if k != category["id"]}
+    data["categoryOrderHints"] = {
+        k: v for k, v in data["categoryOrderHints"].items() if k != category["id"]
+    }
     return {"category": {"typeId": "category", "id": category["id"]}}
 
 
@@ -207,8 +246,14 @@ def _publish(ctx: UpdateContext, action: Doc) -> None:
     md = ctx.doc["masterData"]
     md["current"] = md["staged"]
     md["published"] = True
-    ctx.emit("ProductPublished", {"productProjection": lambda d: projection(d, "current"),
-                                  "removedImageUrls": [], "scope": scope})
+    ctx.emit(
+        "ProductPublished",
+        {
+            "productProjection": lambda d: projection(d, "current"),
+            "removedImageUrls": [],
+            "scope": scope,
+        },
+    )
 
 
 def _unpublish(ctx: UpdateContext, action: Doc) -> None:
@@ -229,8 +274,9 @@ def _set_tax_category(ctx: UpdateContext, action: Doc) -> None:
     if action.get("taxCategory") is None:
         ctx.doc.pop("taxCategory", None)
     else:
-        ctx.doc["taxCategory"] = to_ref(ctx.store, action["taxCategory"], "tax-category",
-                                        "actions -> taxCategory")
+        ctx.doc["taxCategory"] = to_ref(
+            ctx.store, action["taxCategory"], "tax-category", "actions -> taxCategory"
+        )
 
 
 def after_actions(ctx: UpdateContext) -> None:
@@ -242,8 +288,10 @@ def after_actions(ctx: UpdateContext) -> None:
 
 
 KIND = Kind(
-    path="products", type_id="product",
-    view_scopes=("view_products",), manage_scopes=("manage_products",),
+    path="products",
+    type_id="product",
+    view_scopes=("view_products",),
+    manage_scopes=("manage_products",),
     create=create,
     delete_messages=delete_messages,
     after_actions=after_actions,
@@ -262,7 +310,9 @@ KIND = Kind(
         "removeVariant": data_action(_remove_variant, "ProductVariantDeleted"),
         "setSku": data_action(_set_sku),
         "addToCategory": data_action(_add_to_category, "ProductAddedToCategory"),
-        "removeFromCategory": data_action(_remove_from_category, "ProductRemovedFromCategory"),
+        "removeFromCategory": data_action(
+            _remove_from_category, "ProductRemovedFromCategory"
+        ),
         "publish": _publish,
         "unpublish": _unpublish,
         "revertStagedChanges": _revert_staged,
