@@ -1,0 +1,201 @@
+"""Builders of the entities the lifecycle driver creates: fulfilments and consignments.
+
+Location choice for a fulfilment: the CC order's ``pickupLocationRef``; for HD the ACTIVE
+locations nearest the delivery address (seed order without coordinates), the first that
+holds enough stock for every item, else the first one [I: stands in for Fluent's sourcing
+rules]. Fulfilment types follow Fluent's names (``HD_PFS``/``HD_PFDC``/``CC_PFS``/
+``CC_PFDC``, PFDC for warehouse-type locations).
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from .resolvers.inventory import grid
+from .resolvers.locations import location_coords
+from .resolvers.stock import distance_km
+
+if TYPE_CHECKING:
+    from .state import FluentSandbox
+
+WAREHOUSE_TYPES = {"WAREHOUSE", "DC", "DISTRIBUTION_CENTRE"}
+
+
+class NoLocationError(Exception):
+    """No location can take the fulfilment."""
+
+
+def tracking_label(carrier_ref: str, order_ref: str, number: int) -> str:
+    """A stable, carrier-looking tracking number."""
+    digits = zlib.crc32(f"{order_ref}:{number}".encode()) % 10**10
+    return f"{carrier_ref[:2].upper()}{digits:010d}{number:02d}"
+
+
+def nearest_first(
+    locations: list[dict[str, Any]], origin: tuple[float, float] | None
+) -> list[dict[str, Any]]:
+    if origin is None:
+        return locations
+    return sorted(
+        locations,
+        key=lambda loc: distance_km(origin, c) if (c := location_coords(loc)) else 1e9,
+    )
+
+
+def _needs(state: FluentSandbox, order: dict[str, Any]) -> list[tuple[str, int]]:
+    data = state.data
+    out = []
+    for item in map(data.order_items.get, order["_items"]):
+        kind, product_id = item["_product"]
+        table = "variant_products" if kind == "VariantProduct" else "standard_products"
+        out.append((data.table(table).get(product_id)["ref"], item["quantity"]))
+    return out
+
+
+def choose_location(state: FluentSandbox, order: dict[str, Any]) -> dict[str, Any]:
+    data = state.data
+    choice = order.get("fulfilmentChoice") or {}
+    if choice.get("pickupLocationRef"):
+        location = data.locations.find(choice["pickupLocationRef"])
+        if location is None:
+            raise NoLocationError(
+                f"pickup location {choice['pickupLocationRef']} missing"
+            )
+        return location
+    candidates = [loc for loc in data.locations.rows() if loc.get("status") == "ACTIVE"]
+    if not candidates:
+        raise NoLocationError("no ACTIVE location to fulfil from; seed locations first")
+    address = choice.get("deliveryAddress") or {}
+    origin = None
+    if address.get("latitude") is not None and address.get("longitude") is not None:
+        origin = (float(address["latitude"]), float(address["longitude"]))
+    candidates = nearest_first(candidates, origin)
+    stock = grid(state, state.inventory_catalogue_ref)
+    needs = _needs(state, order)
+    for location in candidates:
+        if all((stock.get(sku, location["ref"]) or 0) >= qty for sku, qty in needs):
+            return location
+    return candidates[0]
+
+
+def create_fulfilment(state: FluentSandbox, order: dict[str, Any]) -> dict[str, Any]:
+    data = state.data
+    location = choose_location(state, order)
+    choice = order.get("fulfilmentChoice") or {}
+    pfdc = str(location.get("type", "")).upper() in WAREHOUSE_TYPES
+    kind = "CC" if order["type"] == "CC" else "HD"
+    number = len(order["_fulfilments"]) + 1
+    fulfilment = data.fulfilments.add(
+        {
+            "__typename": "Fulfilment",
+            "ref": f"{order['ref']}-F{number}",
+            "status": "AWAITING_WAVE",
+            "type": f"{kind}_{'PFDC' if pfdc else 'PFS'}",
+            "deliveryType": choice.get("deliveryType", "STANDARD"),
+            "eta": "2 HOURS" if kind == "CC" else ("1 DAY" if pfdc else "2 DAYS"),
+            "expiryTime": None,
+            "attributes": [],
+            "workflowRef": order["workflowRef"],
+            "workflowVersion": 1,
+            "fromAddress": location.get("primaryAddress"),
+            "toAddress": choice.get("deliveryAddress")
+            or location.get("primaryAddress"),
+            "fromLocation": {"ref": location["ref"]},
+            "fulfilmentChoiceRef": choice.get("ref"),
+            "_order": order["id"],
+            "_location": location["id"],
+            "_items": [],
+            "_articles": [],
+        }
+    )
+    for index, order_item in enumerate(map(data.order_items.get, order["_items"]), 1):
+        item = data.fulfilment_items.add(
+            {
+                "__typename": "FulfilmentItem",
+                "ref": f"{fulfilment['ref']}-{index}",
+                "status": "CREATED",
+                "requestedQuantity": order_item["quantity"],
+                "filledQuantity": 0,
+                "rejectedQuantity": 0,
+                "_fulfilment": fulfilment["id"],
+                "_order_item": order_item["id"],
+            }
+        )
+        fulfilment["_items"].append(item["id"])
+    order["_fulfilments"].append(fulfilment["id"])
+    return fulfilment
+
+
+def create_consignment(
+    state: FluentSandbox, order: dict[str, Any], fulfilment: dict[str, Any]
+) -> dict[str, Any]:
+    """One article holding the filled items, booked on one consignment."""
+    data = state.data
+    location = data.locations.get(fulfilment["_location"]) or {}
+    carrier = data.carriers.find(location.get("defaultCarrier") or "") or next(
+        iter(data.carriers.rows()), None
+    )
+    if carrier is None:
+        raise NoLocationError("no carrier to book the consignment; seed carriers first")
+    items = [
+        i
+        for i in map(data.fulfilment_items.get, fulfilment["_items"])
+        if i and i["filledQuantity"] > 0
+    ]
+    quantity = sum(i["filledQuantity"] for i in items)
+    number = len(fulfilment["_articles"]) + 1
+    article = data.articles.add(
+        {
+            "__typename": "Article",
+            "ref": f"{fulfilment['ref']}-A{number}",
+            "type": "DEFAULT",
+            "status": "AWAITING_COURIER_COLLECTION",
+            "workflowRef": order["workflowRef"],
+            "workflowVersion": 1,
+            "attributes": [],
+            "description": f"Parcel {number} of order {order['ref']}",
+            "name": f"{order['ref']} parcel {number}",
+            "height": 10.0,
+            "length": 30.0,
+            "width": 20.0,
+            "weight": round(0.5 * quantity, 2),
+            "quantity": quantity,
+            "_fulfilments": [fulfilment["id"]],
+            "_consignments": [],
+            "_items": [],
+        }
+    )
+    for seq, item in enumerate(items, 1):
+        order_item = data.order_items.get(item["_order_item"]) or {}
+        article["_items"].append(
+            {
+                "id": f"{article['id']}-{seq}",
+                "_seq": seq,
+                "_article": article["id"],
+                "quantity": item["filledQuantity"],
+                "barcode": order_item.get("ref"),
+                "createdOn": article["createdOn"],
+                "updatedOn": article["updatedOn"],
+            }
+        )
+    fulfilment["_articles"].append(article["id"])
+    label = tracking_label(carrier["ref"], order["ref"], number)
+    consignment = data.consignments.add(
+        {
+            "__typename": "Consignment",
+            "ref": f"{order['ref']}-C{len(order['_fulfilments'])}{number}",
+            "status": "CREATED",
+            "consignmentReference": f"{carrier['ref']}-{label}",
+            "trackingLabel": label,
+            "labelUrl": carrier["_tracking_url"].replace("{label}", label),
+            "orderSummaryUrl": f"https://labels.sandbox.fluent.example/{order['ref']}.pdf",
+            "workflowRef": order["workflowRef"],
+            "workflowVersion": 1,
+            "_articles": [article["id"]],
+            "_carrier": carrier["id"],
+            "_retailer": order["_retailer"],
+        }
+    )
+    article["_consignments"].append(consignment["id"])
+    return consignment
