@@ -17,11 +17,11 @@ from celery import Task, shared_task
 
 from connector.clients.errors import ApiError
 from connector.dispatch import backoff_delay, process
-from connector.errors import TransientError
+from connector.errors import ConnectorError, TransientError
 from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery
 from connector.models import utcnow
 from connector.runtime import Runtime
-from connector.store import checkpoints
+from connector.store import checkpoints, runs
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,24 @@ def event_task(module: str) -> Any:
 
 
 def run_batch(
-    task: ConnectorTask, module: str, *, full: bool, dry_run: bool, trigger: str
+    task: ConnectorTask,
+    module: str,
+    *,
+    full: bool,
+    dry_run: bool,
+    trigger: str,
+    run_id: int | None = None,
 ) -> dict[str, Any]:
     from connector.sync.engine import SyncEngine
     from connector.sync.runner import build_stream
 
     runtime = task.runtime
-    stream = build_stream(runtime, module)
+    try:
+        stream = build_stream(runtime, module)
+    except ConnectorError as exc:  # e.g. a missing credential: fail the run, say why
+        if run_id is not None:
+            runs.finish(runtime.store, run_id, "failed", {}, str(exc))
+        raise
     interval = (
         runtime.config.schedule_seconds(module) or runtime.spec(module).every_seconds
     )
@@ -75,7 +86,7 @@ def run_batch(
             return {"module": module, "status": "skipped", "reason": "ran recently"}
     try:
         result = SyncEngine(runtime.store, stream).run(
-            full=full, dry_run=dry_run, trigger=trigger
+            full=full, dry_run=dry_run, trigger=trigger, run_id=run_id
         )
     except (TransientError, ApiError) as exc:
         transient = isinstance(exc, TransientError) or exc.transient
@@ -110,7 +121,10 @@ def batch_task(module: str) -> Any:
         full: bool = False,
         dry_run: bool = False,
         trigger: str = "beat",
+        run_id: int | None = None,
     ) -> dict[str, Any]:
-        return run_batch(self, module, full=full, dry_run=dry_run, trigger=trigger)
+        return run_batch(
+            self, module, full=full, dry_run=dry_run, trigger=trigger, run_id=run_id
+        )
 
     return sync_batch

@@ -38,6 +38,16 @@ def start(
         return run.id
 
 
+def mark_running(store: Store, run_id: int, scope: str) -> None:
+    """A `pending` run (created by the jobs API) starts now."""
+    with store.session() as session:
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(status="running", scope=scope, started_at=utcnow())
+        )
+
+
 def update_counts(store: Store, run_id: int, counts: dict[str, Any]) -> None:
     with store.session() as session:
         session.execute(

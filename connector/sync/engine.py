@@ -92,7 +92,9 @@ class SyncEngine:
         trigger: str = "cli",
         progress: Progress | None = None,
         on_start: Callable[[int, int | None], None] | None = None,
+        run_id: int | None = None,
     ) -> RunResult:
+        """Run once. ``run_id``: a `pending` run row created by the caller (jobs API)."""
         module, scope = self.stream.module, self.stream.scope()
         stats = SyncStats()
         checkpoint = checkpoints.acquire(
@@ -103,20 +105,26 @@ class SyncEngine:
                 "sync.run.skipped",
                 extra={"sync_module": module, "scope": scope, "reason": "lease held"},
             )
-            return RunResult(None, "skipped", stats, "another run holds the lease")
+            reason = "another run holds the lease"
+            if run_id is not None:
+                runs.finish(self.store, run_id, "skipped", stats.as_dict(), reason)
+            return RunResult(run_id, "skipped", stats, reason)
         cursor = dict(checkpoint.cursor or {})
         window, pending = plan_window(
             cursor, full=full, overlap=self.stream.options.overlap, now=utcnow()
         )
-        run_id = runs.start(
-            self.store,
-            module,
-            scope,
-            trigger=trigger,
-            full=full,
-            dry_run=dry_run,
-            app_version=APP_VERSION,
-        )
+        if run_id is None:
+            run_id = runs.start(
+                self.store,
+                module,
+                scope,
+                trigger=trigger,
+                full=full,
+                dry_run=dry_run,
+                app_version=APP_VERSION,
+            )
+        else:
+            runs.mark_running(self.store, run_id, scope)
         try:
             if on_start is not None:
                 on_start(run_id, self.stream.estimate_total(window))

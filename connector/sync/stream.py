@@ -99,4 +99,5 @@ class Stream(ABC):
         return None
 
     def close(self) -> None:
-        """Release resources at the end of a run."""
+        """Release resources at the end of a run (nothing by default)."""
+        return None
