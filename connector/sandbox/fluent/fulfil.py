@@ -184,11 +184,11 @@ def create_consignment(
     consignment = data.consignments.add(
         {
             "__typename": "Consignment",
-            "ref": f"{order['ref']}-C{len(order['_fulfilments'])}{number}",
+            "ref": f"{fulfilment['ref']}-C{number}",
             "status": "CREATED",
             "consignmentReference": f"{carrier['ref']}-{label}",
             "trackingLabel": label,
-            "labelUrl": carrier["_tracking_url"].replace("{label}", label),
+            "labelUrl": f"https://labels.sandbox.fluent.example/{carrier['ref']}/{label}.pdf",
             "orderSummaryUrl": f"https://labels.sandbox.fluent.example/{order['ref']}.pdf",
             "workflowRef": order["workflowRef"],
             "workflowVersion": 1,
