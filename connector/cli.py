@@ -266,10 +266,36 @@ def sync(module: str, full: bool, dry_run: bool) -> None:
 
 # -- not built yet --------------------------------------------------------------------
 @main.command()
-def sandbox() -> None:
-    """Serve the commercetools and Fluent sandboxes (not built yet)."""
-    click.echo("connector sandbox is not built yet (issue #3).", err=True)
-    sys.exit(2)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--ct-port", default=8480, show_default=True, type=int)
+@click.option("--fluent-port", default=8481, show_default=True, type=int)
+def sandbox(host: str, ct_port: int, fluent_port: int) -> None:
+    """Serve the commercetools and Fluent sandboxes until interrupted.
+
+    Prints the environment variables that point the connector at them.
+    """
+    import time
+
+    from connector.sandbox.serve import shell_exports, start_sandboxes
+
+    try:
+        boxes = start_sandboxes(host, ct_port, fluent_port)
+    except OSError as exc:
+        click.echo(
+            f"error: cannot listen on {host}: {exc} (use --ct-port/--fluent-port)",
+            err=True,
+        )
+        sys.exit(2)
+    click.echo(f"commercetools sandbox: {boxes.ct.url}   (control API: /_sandbox)")
+    click.echo(f"Fluent sandbox:        {boxes.fluent.url}   (control API: /_sandbox)")
+    click.echo("\n# point the connector at them:")
+    click.echo(shell_exports(boxes.env()))
+    click.echo("\nCtrl-C stops both.", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        boxes.stop()
 
 
 @main.command()

@@ -101,11 +101,12 @@ def connected_session(ct_sandbox_server, fluent_sandbox_server, tmp_path_factory
     PostgreSQL + Redis when reachable (required in CI), else SQLite + embedded broker.
     """
     from connector.sandbox.common import SandboxServer
+    from connector.sandbox.serve import connector_env
     from tests.support import services
-    from tests.support.stack import Connected, module_names, running_stack, sandbox_env
+    from tests.support.stack import Connected, module_names, running_stack
 
     key = requests.get(f"{fluent_sandbox_server.url}/_sandbox/keys", timeout=10).json()
-    env = sandbox_env(
+    env = connector_env(
         ct_sandbox_server.url, fluent_sandbox_server.url, key["public_key_pem"]
     )
     env["CONNECTOR_MODULES"] = ",".join(module_names())

@@ -124,32 +124,6 @@ def module_names() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.ispkg)
 
 
-def sandbox_env(ct_url: str, fluent_url: str, fluent_public_key: str) -> dict[str, str]:
-    """Connector environment pointing at both sandboxes (their default identities)."""
-    from connector.sandbox import defaults as d
-
-    return {
-        "CTP_PROJECT_KEY": d.CT_PROJECT_KEY,
-        "CTP_CLIENT_ID": d.CT_CLIENT_ID,
-        "CTP_CLIENT_SECRET": d.CT_CLIENT_SECRET,
-        "CTP_SCOPES": d.CT_SCOPES,
-        "CTP_API_URL": ct_url,
-        "CTP_AUTH_URL": ct_url,
-        "CTP_INVENTORY_CHANNEL_KEY": "fluent-ats",
-        "FLUENT_API_URL": fluent_url,
-        "FLUENT_ACCOUNT_ID": d.FLUENT_ACCOUNT_ID,
-        "FLUENT_RETAILER_ID": d.FLUENT_RETAILER_ID,
-        "FLUENT_CLIENT_ID": d.FLUENT_CLIENT_ID,
-        "FLUENT_CLIENT_SECRET": d.FLUENT_CLIENT_SECRET,
-        "FLUENT_USERNAME": d.FLUENT_USERNAME,
-        "FLUENT_PASSWORD": d.FLUENT_PASSWORD,
-        "FLUENT_CATALOGUE_REF": d.FLUENT_CATALOGUE_REF,
-        "FLUENT_VIRTUAL_CATALOGUE_REF": d.FLUENT_VIRTUAL_CATALOGUE_REF,
-        "FLUENT_NETWORK_REF": d.FLUENT_NETWORK_REF,
-        "FLUENT_WEBHOOK_PUBLIC_KEYS": fluent_public_key,
-    }
-
-
 @dataclass
 class Connected:
     """A connector served over HTTP with both sandboxes (for module integration tests).
