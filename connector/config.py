@@ -25,9 +25,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_FILE = PACKAGE_DIR / "connector.yml"
 
 # Modules enabled by default. Adding a module: its files, plus one line here.
-DEFAULT_MODULES: tuple[str, ...] = (
-    "ct_messages",
-)
+DEFAULT_MODULES: tuple[str, ...] = ("ct_messages",)
 
 
 @dataclass(frozen=True)
@@ -245,8 +243,11 @@ def _build(env: Mapping[str, str]) -> Config:
     schedules: dict[str, float] = dict(settings.schedules)
     for key in list(env):
         if key.startswith("SYNC_") and key.endswith("_EVERY_SECONDS"):
-            module = key[len("SYNC_") : -len("_EVERY_SECONDS")].lower()
-            schedules[module] = _env_number(env, key, 0)
+            name = key[len("SYNC_") : -len("_EVERY_SECONDS")].lower()
+            seconds = _env_number(env, key, 0)
+            # a module (``products``) or a beat entry (``ct-messages-poll``)
+            schedules[name] = seconds
+            schedules[name.replace("_", "-")] = seconds
 
     ct_api = env.get("CTP_API_URL") or "https://api.europe-west1.gcp.commercetools.com"
     ct = CommercetoolsSettings(

@@ -140,9 +140,12 @@ class SyncEngine:
                         runs.update_counts(self.store, run_id, stats.as_dict())
                     if progress is not None:
                         progress(stats)
-            if not dry_run:
-                self._save({"since": pending["to"], "run": None})
             status = "partial" if stats.failed else "succeeded"
+            if not dry_run:
+                # A partial run keeps the old window start, so entities that failed are
+                # read again next time (unchanged ones cost a read, never a write).
+                since = pending["to"] if status == "succeeded" else cursor.get("since")
+                self._save({"since": since, "run": None})
             runs.finish(self.store, run_id, status, stats.as_dict())
             log.info(
                 "sync.run.finished",

@@ -168,7 +168,9 @@ def test_levels_skips_and_failures(store):
     assert result.stats.failed == 1
     assert result.stats.failures == [{"key": "id-005", "error": "rejected"}]
     assert stream.written[-1] == "id-000"  # level 1 after every level 0 entity
-    # the failed entity has no fingerprint, so the next full run retries it
+    # the failed entity has no fingerprint and the window did not advance, so the
+    # next incremental run reads it again and writes only it
     retry = MemoryStream(data, page_size=10)
-    SyncEngine(store, retry).run(full=True)
+    result = SyncEngine(store, retry).run()
     assert retry.written == ["id-005"]
+    assert result.status == "succeeded" and result.stats.unchanged == 4
