@@ -74,6 +74,14 @@ def _parse_datetime_literal(node: Any, _variables: Any = None) -> float:
     return _parse_datetime(node.value)
 
 
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _json_literal(node: Any, variables: Any = None) -> Any:
+    return value_from_ast_untyped(node, variables)
+
+
 @lru_cache(maxsize=1)
 def schema() -> GraphQLSchema:
     """The executable schema: SDL + scalars + bound resolvers (built once)."""
@@ -81,12 +89,19 @@ def schema() -> GraphQLSchema:
     dt = built.type_map["DateTime"]
     js = built.type_map["Json"]
     assert isinstance(dt, GraphQLScalarType) and isinstance(js, GraphQLScalarType)
-    dt.serialize = _serialize_datetime  # type: ignore[method-assign]
-    dt.parse_value = _parse_datetime  # type: ignore[method-assign]
-    dt.parse_literal = _parse_datetime_literal  # type: ignore[method-assign]
-    js.serialize = lambda v: v  # type: ignore[method-assign]
-    js.parse_value = lambda v: v  # type: ignore[method-assign]
-    js.parse_literal = value_from_ast_untyped  # type: ignore[method-assign]
+    # graphql-core 3.3 names (coerce_*) and 3.2 names (serialize/parse_*)
+    hooks = (
+        (dt, ("coerce_output_value", "serialize"), _serialize_datetime),
+        (dt, ("coerce_input_value", "parse_value"), _parse_datetime),
+        (dt, ("coerce_input_literal", "parse_literal"), _parse_datetime_literal),
+        (js, ("coerce_output_value", "serialize"), _identity),
+        (js, ("coerce_input_value", "parse_value"), _identity),
+        (js, ("coerce_input_literal", "parse_literal"), _json_literal),
+    )
+    for scalar, names, fn in hooks:
+        for name in names:
+            if hasattr(scalar, name):
+                setattr(scalar, name, fn)
     bind(built)
     return built
 

@@ -1,7 +1,8 @@
 """Carriers (AUSPOST, DHL, POSTNL, ... seeded per account) used by consignments.
 
-``_tracking_url`` is sandbox-only: a template (``{label}`` = tracking label) from which
-the lifecycle driver builds a consignment's ``labelUrl``.
+A seed spec's ``trackingUrl`` (``{label}`` = tracking label) is kept as the carrier
+attribute ``trackingUrl`` [I: Fluent has no tracking-URL field; attributes are where an
+account would keep one].
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ def upsert_carrier(state: FluentSandbox, spec: Mapping[str, Any]) -> Row:
     row["workflowRef"] = "CARRIER::DEFAULT"
     row["workflowVersion"] = 1
     row["attributes"] = attributes_in(spec.get("attributes"))
-    # sandbox-only: template for labelUrl/tracking links ({label} is replaced)
-    row["_tracking_url"] = spec.get("trackingUrl", "https://track.example/{label}")
+    if spec.get("trackingUrl"):  # tracking page template, {label} = tracking label
+        row["attributes"].append(
+            {"name": "trackingUrl", "type": "STRING", "value": spec["trackingUrl"]}
+        )
     row["_retailer"] = state.retailer_id
     return row
 
