@@ -118,6 +118,7 @@ class _Token:
     kind: str
     text: str
     pos: int
+    raw: str = ""
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -133,9 +134,10 @@ def _tokenize(text: str) -> list[_Token]:
         kind = match.lastgroup or ""
         token_text = match.group(kind)
         start = match.start(kind)
+        raw = token_text
         if kind == "ident" and token_text.lower() in _KEYWORDS:
             kind, token_text = "kw", token_text.lower()
-        tokens.append(_Token(kind, token_text, start))
+        tokens.append(_Token(kind, token_text, start, raw))
         pos = match.end()
     tokens.append(_Token("end", "", len(text)))
     return tokens
@@ -214,10 +216,11 @@ class _Parser:
 
     def field_predicate(self) -> Node:
         tok = self.peek()
-        if tok.kind != "ident":
+        # keywords may name fields too ("empty", "all", ...): position decides
+        if tok.kind != "ident" and not (tok.kind == "kw" and tok.text != "not"):
             raise _syntax(self.text, tok.pos, "expected a field name, 'not' or '('")
         self.take()
-        name = tok.text.strip("`")
+        name = tok.raw.strip("`")
         nxt = self.peek()
         if nxt.kind == "punct" and nxt.text == "(":
             self.take()
