@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from test_fluent_sandbox_support import CATALOGUE, FluentClient
 
@@ -145,3 +147,19 @@ def test_updated_on_range_filters_searches(client: FluentClient) -> None:
     assert old["edges"][0]["node"]["updatedOn"] == "2024-01-01T00:00:00.000Z"
     bad = client.post_graphql(query, {"r": {"from": "yesterday"}}).json()
     assert "C0100E" in bad["errors"][0]["message"]
+
+
+def test_25_product_creates_in_one_request_are_fast(client: FluentClient) -> None:
+    fields = " ".join(
+        f'p{i}: createVariantProduct(input: {{ref: "SKU-{i}", type: "VARIANT", '
+        f'name: "Variant {i}", gtin: "{i:013d}", catalogue: $c, '
+        f'prices: [{{type: "DEFAULT", currency: "EUR", value: 9.99}}], '
+        f'attributes: [{{name: "size", type: "STRING", value: "M"}}]}}) {{ id ref status }}'
+        for i in range(25)
+    )
+    query = f"mutation($c: ProductCatalogueKey!) {{ {fields} }}"
+    started = time.perf_counter()
+    data = client.gql(query, {"c": CATALOGUE})
+    elapsed = time.perf_counter() - started
+    assert len(data) == 25 and all(v["status"] == "CREATED" for v in data.values())
+    assert elapsed < 1.0, f"25 creates took {elapsed:.2f}s"
