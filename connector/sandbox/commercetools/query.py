@@ -203,7 +203,8 @@ def run(
     candidates = _candidates(spec.ast, coll)
     ids: Iterable[str]
     if candidates is not None:
-        ids = sorted(candidates) if (id_sort or not spec.sort) else candidates
+        # without an id sort keep insertion order, so equal sort keys keep creation order
+        ids = sorted(candidates) if id_sort else sorted(candidates, key=coll.position)
         if id_sort and spec.sort[0][1]:
             ids = list(reversed(list(ids)))
     elif id_sort and not spec.sort[0][1]:

@@ -51,6 +51,8 @@ class Collection:
         # (view, id) -> (doc, its JSON): stored docs are immutable, so the text stays valid
         # while the cached doc is the stored one (see context.respond_page)
         self.json_cache: dict[tuple[str, str], tuple[Doc, str]] = {}
+        self._positions: dict[str, int] = {}
+        self._next_position = 0
 
     def __len__(self) -> int:
         return len(self.items)
@@ -76,6 +78,8 @@ class Collection:
         old = self.items.get(res_id)
         if old is None:
             self._sorted_ids = None
+            self._positions[res_id] = self._next_position
+            self._next_position += 1
         else:
             self._unindex(old)
         self.items[res_id] = doc
@@ -93,8 +97,13 @@ class Collection:
             for name, view in self.derive(doc).items():
                 self.views.setdefault(name, {})[res_id] = view
 
+    def position(self, res_id: str) -> int:
+        """Insertion rank of a resource (queries without an id sort keep this order)."""
+        return self._positions.get(res_id, -1)
+
     def remove(self, res_id: str) -> None:
         old = self.items.pop(res_id)
+        self._positions.pop(res_id, None)
         self._unindex(old)
         for view in self.views.values():
             view.pop(res_id, None)

@@ -55,7 +55,11 @@ class CtSandboxApi:
             params["scope"] = scope
         auth = (self.client[0], secret if secret is not None else self.client[1])
         return self.session.request(
-            "POST", f"{self.url}/oauth/token", params=params, auth=auth, timeout=self.timeout
+            "POST",
+            f"{self.url}/oauth/token",
+            params=params,
+            auth=auth,
+            timeout=self.timeout,
         )
 
     def login(self, scope: str | None = None) -> str:
@@ -83,7 +87,9 @@ class CtSandboxApi:
 
     def ok(self, resp: Any, status: int = 200) -> Any:
         if resp.status_code != status:
-            raise SandboxError(f"expected {status}, got {resp.status_code}: {resp.text}")
+            raise SandboxError(
+                f"expected {status}, got {resp.status_code}: {resp.text}"
+            )
         return resp.json()
 
     def query_all(
@@ -93,7 +99,11 @@ class CtSandboxApi:
         last: str | None = None
         while True:
             clauses = [where] if where else []
-            params: dict[str, Any] = {"limit": page, "withTotal": "false", "sort": "id asc"}
+            params: dict[str, Any] = {
+                "limit": page,
+                "withTotal": "false",
+                "sort": "id asc",
+            }
             if last is not None:
                 clauses.append("id > :lastId")
                 params["var.lastId"] = last
@@ -104,7 +114,9 @@ class CtSandboxApi:
                 return
             last = body["results"][-1]["id"]
 
-    def control(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+    def control(
+        self, method: str, path: str, body: Any = None, status: int = 200
+    ) -> Any:
         resp = self.session.request(
             method, f"{self.url}/_sandbox{path}", json=body, timeout=self.timeout
         )

@@ -18,7 +18,8 @@ def ct(ct_sandbox) -> CtSandboxApi:
 def _messages(ct: CtSandboxApi, *types: str) -> list[dict]:
     quoted = ", ".join(f'"{t}"' for t in types)
     body = ct.ok(ct.get("/messages", where=f"type in ({quoted})", sort="createdAt asc"))
-    return body["results"]
+    # equal createdAt within one request: order by the per-resource sequence number
+    return sorted(body["results"], key=lambda m: (m["createdAt"], m["sequenceNumber"]))
 
 
 def _product_type(ct: CtSandboxApi) -> dict:
