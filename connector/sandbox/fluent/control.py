@@ -37,6 +37,7 @@ from .resolvers.inventory import (
     set_virtual_position,
     vc_or_error,
 )
+from .resolvers.products import item_product
 from .seed import SeedError, seed
 from .store import TABLES, now_ts, parse_iso
 
@@ -103,21 +104,21 @@ def _order_view(state: FluentSandbox, order: Mapping[str, Any]) -> dict[str, Any
     view = public(order)
     view["items"] = [
         public(i) | {"productRef": _product_ref(state, i)}
-        for i in map(data.order_items.get, order["_items"])
+        for i in data.order_items.many(order["_items"])
     ]
     view["customer"] = public(data.customers.get(order["_customer"]))
     view["financialTransactions"] = [
-        public(t) for t in map(data.financial_transactions.get, order["_transactions"])
+        public(t) for t in data.financial_transactions.many(order["_transactions"])
     ]
     fulfilments = []
-    for f in map(data.fulfilments.get, order["_fulfilments"]):
+    for f in data.fulfilments.many(order["_fulfilments"]):
         fv = public(f)
-        fv["items"] = [public(i) for i in map(data.fulfilment_items.get, f["_items"])]
+        fv["items"] = [public(i) for i in data.fulfilment_items.many(f["_items"])]
         fv["articles"] = []
-        for a in map(data.articles.get, f["_articles"]):
+        for a in data.articles.many(f["_articles"]):
             av = public(a)
             av["consignments"] = []
-            for c in map(data.consignments.get, a["_consignments"]):
+            for c in data.consignments.many(a["_consignments"]):
                 carrier = data.carriers.get(c["_carrier"]) or {}
                 av["consignments"].append(public(c) | {"carrier": public(carrier)})
             fv["articles"].append(av)
@@ -127,9 +128,7 @@ def _order_view(state: FluentSandbox, order: Mapping[str, Any]) -> dict[str, Any
 
 
 def _product_ref(state: FluentSandbox, item: Mapping[str, Any]) -> str | None:
-    kind, product_id = item["_product"]
-    table = "variant_products" if kind == "VariantProduct" else "standard_products"
-    product = state.data.table(table).get(product_id)
+    product = item_product(state, item)
     return product["ref"] if product else None
 
 

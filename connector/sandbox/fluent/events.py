@@ -92,7 +92,7 @@ class EventLog:
         retailer_id: str | None = None,
     ) -> dict[str, Any]:
         ts = now_ts() if ts is None else ts
-        ctx = {"sourceEvents": source_events or []}
+        ctx: dict[str, Any] = {"sourceEvents": source_events or []}
         ctx.update(
             {
                 k: (str(context[k]) if context.get(k) is not None else None)

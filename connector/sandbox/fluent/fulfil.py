@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .resolvers.inventory import grid
 from .resolvers.locations import location_coords
+from .resolvers.products import item_product
 from .resolvers.stock import distance_km
 
 if TYPE_CHECKING:
@@ -44,12 +45,10 @@ def nearest_first(
 
 
 def _needs(state: FluentSandbox, order: dict[str, Any]) -> list[tuple[str, int]]:
-    data = state.data
     out = []
-    for item in map(data.order_items.get, order["_items"]):
-        kind, product_id = item["_product"]
-        table = "variant_products" if kind == "VariantProduct" else "standard_products"
-        out.append((data.table(table).get(product_id)["ref"], item["quantity"]))
+    for item in state.data.order_items.many(order["_items"]):
+        product = item_product(state, item)
+        out.append((product["ref"] if product else "", item["quantity"]))
     return out
 
 
@@ -109,7 +108,7 @@ def create_fulfilment(state: FluentSandbox, order: dict[str, Any]) -> dict[str, 
             "_articles": [],
         }
     )
-    for index, order_item in enumerate(map(data.order_items.get, order["_items"]), 1):
+    for index, order_item in enumerate(data.order_items.many(order["_items"]), 1):
         item = data.fulfilment_items.add(
             {
                 "__typename": "FulfilmentItem",
@@ -140,7 +139,7 @@ def create_consignment(
         raise NoLocationError("no carrier to book the consignment; seed carriers first")
     items = [
         i
-        for i in map(data.fulfilment_items.get, fulfilment["_items"])
+        for i in data.fulfilment_items.many(fulfilment["_items"])
         if i and i["filledQuantity"] > 0
     ]
     quantity = sum(i["filledQuantity"] for i in items)

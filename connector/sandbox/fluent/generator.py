@@ -200,7 +200,7 @@ def _locations(
         city, lat, lon, zone = CITIES[(i - 1) % len(CITIES)]
         ref = f"{prefix}LOC-{i:03d}"
         warehouse = i % 5 == 0
-        weekday = {"allHours": warehouse}
+        weekday: dict[str, Any] = {"allHours": warehouse}
         for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
             weekday[f"{day}Start"] = 0 if warehouse else (1000 if day == "sun" else 900)
             weekday[f"{day}End"] = (

@@ -28,6 +28,7 @@ from flask import Blueprint, Response, request
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLScalarType,
@@ -37,7 +38,7 @@ from graphql import (
     SelectionSetNode,
     StringValueNode,
     build_schema,
-    execute,
+    execute_sync,
     parse,
     validate,
     value_from_ast_untyped,
@@ -137,7 +138,9 @@ def _root_fields(
     seen: set[str] | None = None,
 ) -> list[str]:
     fragments = {
-        d.name.value: d for d in document.definitions if hasattr(d, "type_condition")
+        d.name.value: d
+        for d in document.definitions
+        if isinstance(d, FragmentDefinitionNode)
     }
     seen = seen or set()
     names: list[str] = []
@@ -158,7 +161,7 @@ def _root_fields(
 
 
 def format_error(error: GraphQLError, classification: str) -> dict[str, Any]:
-    out = error.formatted
+    out: dict[str, Any] = dict(error.formatted)
     original = error.original_error
     extensions: dict[str, Any] = dict(out.get("extensions") or {})
     if original is not None and error.path:
@@ -219,7 +222,7 @@ def graphql_blueprint(state: FluentSandbox) -> Blueprint:
             for name in _root_fields(operation.selection_set, document):
                 state.calls.record(f"graphql:{name}", path="/graphql")
         with state.lock:
-            result = execute(
+            result = execute_sync(
                 schema(),
                 document,
                 variable_values=variables,

@@ -31,6 +31,7 @@ from .fulfil import (
     create_consignment,
     create_fulfilment,
 )
+from .resolvers.products import item_product
 from .store import stamp
 
 if TYPE_CHECKING:
@@ -121,22 +122,18 @@ class Lifecycle:
 
     # ------------------------------------------------------------------ helpers
     def _fulfilments(self, order: Mapping[str, Any]) -> list[dict[str, Any]]:
-        table = self.state.data.fulfilments
-        return [f for f in map(table.get, order["_fulfilments"]) if f is not None]
+        return self.state.data.fulfilments.many(order["_fulfilments"])
 
     def _items(self, fulfilment: Mapping[str, Any]) -> list[dict[str, Any]]:
-        table = self.state.data.fulfilment_items
-        return [i for i in map(table.get, fulfilment["_items"]) if i is not None]
+        return self.state.data.fulfilment_items.many(fulfilment["_items"])
 
     def _consignments(self, order: Mapping[str, Any]) -> list[dict[str, Any]]:
         data = self.state.data
         out: list[dict[str, Any]] = []
         for fulfilment in self._fulfilments(order):
-            for article in map(data.articles.get, fulfilment["_articles"]):
-                for con in map(
-                    data.consignments.get, (article or {}).get("_consignments", [])
-                ):
-                    if con is not None and con not in out:
+            for article in data.articles.many(fulfilment["_articles"]):
+                for con in data.consignments.many(article["_consignments"]):
+                    if con not in out:
                         out.append(con)
         return out
 
@@ -222,9 +219,7 @@ class Lifecycle:
     def _product_ref(self, item: Mapping[str, Any] | None) -> str | None:
         if item is None:
             return None
-        kind, product_id = item["_product"]
-        table = "variant_products" if kind == "VariantProduct" else "standard_products"
-        product = self.state.data.table(table).get(product_id)
+        product = item_product(self.state, item)
         return product["ref"] if product else None
 
     # ------------------------------------------------------------------ steps
@@ -247,7 +242,7 @@ class Lifecycle:
                     self.state.data.order_items.get(item["_order_item"])
                 )
                 rejected = min(
-                    item["requestedQuantity"], int(reject.get(product_ref, 0))
+                    item["requestedQuantity"], int(reject.get(product_ref or "", 0))
                 )
                 item["rejectedQuantity"] = rejected
                 item["filledQuantity"] = item["requestedQuantity"] - rejected
@@ -281,7 +276,7 @@ class Lifecycle:
         data = self.state.data
         for con in self._consignments(order):
             self._set(con, "DELIVERED")
-            for article in map(data.articles.get, con["_articles"]):
+            for article in data.articles.many(con["_articles"]):
                 if article is not None:
                     self._set(article, "DELIVERED")
             self._consignment_changed(con, order)

@@ -13,7 +13,7 @@ import itertools
 import threading
 import time
 import uuid
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,6 +103,11 @@ class Table:
 
     def rows(self) -> list[dict[str, Any]]:
         return list(self.by_id.values())
+
+    def many(self, ids: Iterable[Any]) -> list[dict[str, Any]]:
+        """The rows with these ids, in the given order, skipping unknown ids."""
+        found = (self.by_id.get(str(i)) for i in ids)
+        return [row for row in found if row is not None]
 
 
 TABLES: dict[str, bool] = {

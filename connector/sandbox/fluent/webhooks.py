@@ -139,7 +139,7 @@ class WebhookDispatcher:
         with self._cond:
             self._seq += 1
             target = url or self.url
-            record = {
+            record: dict[str, Any] = {
                 "seq": self._seq,
                 "id": payload.get("id"),
                 "name": payload.get("name"),

@@ -137,6 +137,18 @@ def date_bounds(
     )
 
 
+def _field_pred(
+    match: Callable[[Any], bool], field: str | Callable[[Row], Any]
+) -> Callable[[Row], bool]:
+    if callable(field):
+        return lambda row: match(field(row))
+    return lambda row: match(row.get(field))
+
+
+def _date_pred(key: str, lo: float, hi: float) -> Callable[[Row], bool]:
+    return lambda row: lo <= row.get(key, 0.0) <= hi
+
+
 def row_predicate(
     args: Mapping[str, Any], spec: Mapping[str, str | Callable[[Row], Any]]
 ) -> Callable[[Row], bool] | None:
@@ -150,14 +162,11 @@ def row_predicate(
             values = [values]
         if not values:
             continue
-        match = _value_matcher(values)
-        getter = field if callable(field) else (lambda r, f=field: r.get(f))
-        preds.append(lambda r, m=match, g=getter: m(g(r)))
+        preds.append(_field_pred(_value_matcher(values), field))
     for arg, key in (("createdOn", "_c"), ("updatedOn", "_u")):
         bounds = date_bounds(args.get(arg), arg)
         if bounds is not None:
-            lo, hi = bounds
-            preds.append(lambda r, k=key, lo=lo, hi=hi: lo <= r.get(k, 0.0) <= hi)
+            preds.append(_date_pred(key, *bounds))
     if not preds:
         return None
     if len(preds) == 1:

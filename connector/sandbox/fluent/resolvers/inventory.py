@@ -111,7 +111,7 @@ def catalogue_locations(state: FluentSandbox, vc: Row) -> list[Row]:
         for net_id in vc["networkIds"]:
             net = data.networks.get(net_id)
             ids.extend(i for i in (net or {}).get("_locations", []) if i not in ids)
-        locs = [data.locations.get(i) for i in ids]
+        locs = data.locations.many(ids)
     else:
         locs = data.locations.rows()
     return sorted(

@@ -205,7 +205,7 @@ def q_fulfilment_option(_: Any, info: GraphQLResolveInfo, id: str) -> Row | None
 @field("FulfilmentOption", "plans")
 def option_plans(option: Row, info: GraphQLResolveInfo, **args: Any) -> Row:
     table = sandbox(info).data.fulfilment_plans
-    rows = [p for p in map(table.get, option["_plans"]) if p is not None]
+    rows = table.many(option["_plans"])
     spec = {
         "ref": "ref",
         "status": "status",

@@ -33,7 +33,7 @@ from .common import (
 )
 from .customers import create_customer, retailer_or_error
 from .fulfilments import FULFILMENT_FILTERS
-from .products import find_product
+from .products import find_product, item_product
 from .registry import field, mutation, query
 
 if TYPE_CHECKING:
@@ -308,10 +308,8 @@ def order_retailer(order: Row, info: GraphQLResolveInfo) -> Row | None:
 
 
 @field("OrderItem", "product")
-def item_product(item: Row, info: GraphQLResolveInfo) -> Row | None:
-    kind, product_id = item["_product"]
-    table = "variant_products" if kind == "VariantProduct" else "standard_products"
-    return sandbox(info).data.table(table).get(product_id)
+def order_item_product(item: Row, info: GraphQLResolveInfo) -> Row | None:
+    return item_product(sandbox(info), item)
 
 
 @field("OrderItem", "order")

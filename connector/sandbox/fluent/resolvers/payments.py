@@ -51,8 +51,8 @@ def create_transaction(state: FluentSandbox, data: Mapping[str, Any]) -> Row:
     order = state.data.orders.get(data["order"]["id"])
     if order is None:
         raise FluentError(f"Order with id [{data['order']['id']}] not found", "C0120E")
-    for tx_id in order["_transactions"]:
-        if state.data.financial_transactions.get(tx_id)["ref"] == data["ref"]:
+    for tx in state.data.financial_transactions.many(order["_transactions"]):
+        if tx["ref"] == data["ref"]:
             raise FluentError(
                 f"FinancialTransaction with ref [{data['ref']}] already exists",
                 "C0121E",
@@ -88,7 +88,7 @@ def m_create_tx(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Row:
 @field("Order", "financialTransactions")
 def order_transactions(order: Row, info: GraphQLResolveInfo, **args: Any) -> Row:
     table = sandbox(info).data.financial_transactions
-    rows = [r for r in map(table.get, order["_transactions"]) if r is not None]
+    rows = table.many(order["_transactions"])
     return connection(filter_rows(rows, args, TX_FILTERS), args)
 
 

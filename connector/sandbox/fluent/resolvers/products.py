@@ -72,6 +72,12 @@ def find_product(state: FluentSandbox, catalogue: str, ref: str) -> Row | None:
     )
 
 
+def item_product(state: FluentSandbox, item: Mapping[str, Any]) -> Row | None:
+    """The product an order item points at (``_product`` = (type name, id))."""
+    kind, product_id = item["_product"]
+    return _table(state, kind).get(product_id)  # type: ignore[no-any-return]
+
+
 def _tax(data: Mapping[str, Any]) -> Row | None:
     tax = data.get("taxType")
     return dict(tax) if tax else None

@@ -11,7 +11,7 @@ Its ``VirtualInventory``/``VirtualInventoryConnection`` names are those of the 2
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLResolveInfo
@@ -172,7 +172,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def stock_positions(
-    state: FluentSandbox, vc: Row, location: Row, products: list[Mapping[str, Any]]
+    state: FluentSandbox, vc: Row, location: Row, products: Sequence[Mapping[str, Any]]
 ) -> list[Row]:
     """Per-location virtual positions (groupRef = location ref) of the given products."""
     the_grid = grid(state, vc["inventoryCatalogueRef"])
@@ -181,7 +181,9 @@ def stock_positions(
     for product in products:
         sku = product["productRef"]
         row = the_grid.sku_index.get(sku)
-        quantity = the_grid.qty[col][row] if col is not None and row is not None else -1
+        if col is None or row is None:
+            continue
+        quantity = the_grid.qty[col][row]
         if quantity <= 0:
             continue
         updated = the_grid.upd[col][row] or the_grid.created_ts
@@ -221,7 +223,7 @@ def q_search_virtual_inventory(
     vc = vc_or_error(state, virtualCatalogue["ref"])
     wanted_status = (virtualPosition or {}).get("status")
     excluded = set(excludedLocationRefs or [])
-    results = []
+    results: list[Row] = []
     for location in catalogue_locations(state, vc):
         if location["ref"] in excluded:
             continue
