@@ -1,0 +1,106 @@
+"""Reading a module's YAML options (``modules.<name>``) with types and bounds.
+
+Shared by the Fluent -> CT batch modules (locations, inventory). Every problem raises
+ConfigError naming the option (``modules.<name>.<option>``); an absent section or option
+means the documented default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from connector.config import Config
+from connector.errors import ConfigError, MissingSetting
+from connector.sync.stream import StreamOptions
+
+
+def require_settings(
+    config: Config,
+    purpose: str,
+    *,
+    fluent: tuple[str, ...] = (),
+    others: Mapping[str, str | None] | None = None,
+) -> None:
+    """Raise one MissingSetting naming every absent variable (CT, Fluent, others)."""
+    names: list[str] = []
+    try:
+        config.require_ct(purpose)
+    except MissingSetting as exc:
+        names.extend(exc.names)
+    try:
+        config.require_fluent(purpose, *fluent)
+    except MissingSetting as exc:
+        names.extend(exc.names)
+    names.extend(name for name, value in (others or {}).items() if not value)
+    if names:
+        raise MissingSetting(names, purpose)
+
+
+class Options:
+    """Typed access to one module's options mapping."""
+
+    def __init__(self, module: str, raw: Mapping[str, Any] | None) -> None:
+        if raw is not None and not isinstance(raw, Mapping):
+            raise ConfigError(f"modules.{module} must be a mapping")
+        self.module = module
+        self.raw = dict(raw or {})
+
+    def _name(self, option: str) -> str:
+        return f"modules.{self.module}.{option}"
+
+    def integer(self, option: str, default: int, low: int, high: int) -> int:
+        value = self.raw.get(option, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{self._name(option)} must be an integer, got {value!r}")
+        if not low <= value <= high:
+            raise ConfigError(
+                f"{self._name(option)} must be between {low} and {high}, got {value}"
+            )
+        return value
+
+    def number(self, option: str, default: float, low: float = 0.0) -> float:
+        value = self.raw.get(option, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{self._name(option)} must be a number, got {value!r}")
+        if value < low:
+            raise ConfigError(f"{self._name(option)} must be >= {low}, got {value}")
+        return float(value)
+
+    def flag(self, option: str, default: bool) -> bool:
+        value = self.raw.get(option, default)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self._name(option)} must be true or false")
+        return value
+
+    def text(self, option: str, default: str | None) -> str | None:
+        value = self.raw.get(option, default)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{self._name(option)} must be a string, got {value!r}")
+        return value
+
+    def texts(
+        self, option: str, default: tuple[str, ...], *, allow_empty: bool = False
+    ) -> tuple[str, ...]:
+        value = self.raw.get(option, list(default))
+        if isinstance(value, str):
+            value = [value]
+        if (
+            not isinstance(value, list)
+            or (not value and not allow_empty)
+            or not all(isinstance(v, str) and v for v in value)
+        ):
+            kind = "a string list" if allow_empty else "a non-empty string list"
+            raise ConfigError(f"{self._name(option)} must be {kind}")
+        return tuple(value)
+
+    def stream(
+        self, *, batch_size: int, max_in_flight: int, overlap_seconds: float
+    ) -> StreamOptions:
+        """Engine options: ``batch_size``, ``max_in_flight``, ``overlap_seconds``."""
+        return StreamOptions(
+            batch_size=self.integer("batch_size", batch_size, 1, 500),
+            max_in_flight=self.integer("max_in_flight", max_in_flight, 1, 64),
+            overlap=timedelta(seconds=self.number("overlap_seconds", overlap_seconds)),
+        )

@@ -1,0 +1,7 @@
+"""Tasks of the inventory module: ``inventory.sync_batch`` (beat and jobs API)."""
+
+from __future__ import annotations
+
+from tasks.base import batch_task
+
+sync_batch = batch_task("inventory")
