@@ -172,3 +172,39 @@ def test_mutations_log_create_events(client: FluentClient) -> None:
     found = _search(client, name="CREATE", **{"context.entityType": "CATEGORY"})
     assert found["count"] == 1
     assert found["results"][0]["context"]["rootEntityRef"] == CATALOGUE["ref"]
+
+
+def test_upsert_product_events_create_then_update(client: FluentClient) -> None:
+    product = {
+        "name": "UPSERT_PRODUCT",
+        "retailerId": "1",
+        "entityType": "PRODUCT_CATALOGUE",
+        "entityRef": CATALOGUE["ref"],
+        "rootEntityType": "PRODUCT_CATALOGUE",
+        "rootEntityRef": CATALOGUE["ref"],
+    }
+    attrs = {
+        "ref": "SKU-9",
+        "type": "STANDARD",
+        "status": "ACTIVE",
+        "gtin": "123",
+        "name": "Nine",
+        "prices": [{"type": "DEFAULT", "currency": "EUR", "value": 9}],
+    }
+    assert _post(client, "async", **product, attributes=attrs).status_code == 200
+    renamed = _post(client, "sync", **product, attributes={**attrs, "name": "Nine v2"})
+    assert renamed.json()["eventStatus"] == "COMPLETE"
+    got = client.gql(
+        'query($c: ProductCatalogueKey!) { standardProduct(ref: "SKU-9", '
+        "catalogue: $c) { name status prices { value } } }",
+        {"c": CATALOGUE},
+    )
+    assert got["standardProduct"] == {
+        "name": "Nine v2",
+        "status": "ACTIVE",
+        "prices": [{"value": 9.0}],
+    }
+    broken = _post(
+        client, "sync", **product, attributes={"ref": "SKU-10", "type": "STANDARD"}
+    )
+    assert broken.status_code == 400 and broken.json()["eventStatus"] == "FAILED"

@@ -199,3 +199,9 @@ def test_fulfilment_options_source_from_stock(client: FluentClient) -> None:
     )
     [edge] = short["createFulfilmentOption"]["plans"]["edges"]
     assert edge["node"]["exceptions"] == [{"code": "INSUFFICIENT_STOCK"}]
+    queued = client.gql("""mutation { createFulfilmentOption(input: {ref: "FO-4",
+        type: "DEFAULT", retailerId: 1}) { status plans { edges { cursor } } } }""")
+    assert queued["createFulfilmentOption"] == {
+        "status": "CREATED",
+        "plans": {"edges": []},
+    }

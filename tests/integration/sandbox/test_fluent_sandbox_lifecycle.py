@@ -222,3 +222,33 @@ def test_everything_rejected_cancels_the_order(client: FluentClient) -> None:
     assert result["steps"] == ["BOOKED", "CANCELLED"]
     view = client.control("GET", "/orders/HD-3").json()
     assert view["fulfilments"][0]["status"] == "REJECTED"
+
+
+def test_seeded_orders_can_start_mid_lifecycle(client: FluentClient) -> None:
+    order = {
+        "ref": "SEED-1",
+        "type": "CC",
+        "status": "AWAITING_COURIER_COLLECTION",
+        "customer": {"username": "max@example.com"},
+        "fulfilmentChoice": {
+            "deliveryType": "STANDARD",
+            "pickupLocationRef": "STORE_SYD",
+        },
+        "items": [{"ref": "SEED-1-1", "productRef": "SNEAKER-1-43", "quantity": 1}],
+    }
+    resp = client.control("POST", "/seed", json={"orders": [order]})
+    assert resp.status_code == 201, resp.text
+    view = client.control("GET", "/orders/SEED-1").json()
+    assert view["status"] == "AWAITING_COURIER_COLLECTION"
+    [fulfilment] = view["fulfilments"]
+    assert fulfilment["type"] == "CC_PFS" and fulfilment["fromLocation"] == {
+        "ref": "STORE_SYD"
+    }
+    consignment = fulfilment["articles"][0]["consignments"][0]
+    assert consignment["carrier"]["ref"] == "AUSPOST"
+    bad = client.control(
+        "POST",
+        "/seed",
+        json={"orders": [{**order, "ref": "SEED-2", "customer": {"username": "x"}}]},
+    )
+    assert bad.status_code == 400 and "orders" in bad.json()["message"]
