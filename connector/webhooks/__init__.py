@@ -1,4 +1,5 @@
-"""Webhook endpoints: the blueprint at /webhooks/<source> (+ Fluent's own path).
+"""Webhook endpoints: the blueprint at /webhooks/<source> (+ Fluent's own path) and
+/webhooks/external/<name> (one external route per name).
 
 No business logic and no outbound calls here: each source verifies and validates, the
 pipeline records and enqueues (pipeline.py).
@@ -14,6 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.runtime import Runtime
 from connector.webhooks.commercetools import CommercetoolsSource
+from connector.webhooks.external import handle_external
 from connector.webhooks.fluent import FluentSource
 from connector.webhooks.pipeline import Source, receive
 
@@ -51,6 +53,12 @@ def handle(source_name: str) -> ResponseReturnValue:
 @bp.post("/webhooks/<source_name>")
 def webhook(source_name: str) -> ResponseReturnValue:
     return handle(source_name)
+
+
+@bp.post("/webhooks/external/<name>")
+def external_webhook(name: str) -> ResponseReturnValue:
+    """External systems: one route per ``<name>`` (webhooks/external.py)."""
+    return handle_external(name)
 
 
 @bp.post("/api/v1/fluent-connect/webhook")
