@@ -69,10 +69,16 @@ class TokenStore:
             return "unknown"
         return "ok" if time.time() < expires else "expired"
 
-    def expire_all(self) -> int:
+    def expire(self, token: str | None = None) -> int:
+        """Expire one access token, or every token (and refresh token) if None."""
         with self._lock:
-            for token in self._access:
+            if token is not None:
+                if token not in self._access:
+                    return 0
                 self._access[token] = 0.0
+                return 1
+            for known in self._access:
+                self._access[known] = 0.0
             self._refresh.clear()
             return len(self._access)
 

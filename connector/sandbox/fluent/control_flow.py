@@ -18,7 +18,7 @@ POST /_sandbox/events/failed       inject FAILED audit events: {"entityType",
                                    "rootEntityRef"?, "rootEntityId"?, "name"?, "rule"?,
                                    "message"?, "generatedOn"?, "count"?}
 POST /_sandbox/events/config       {"unmatched": "COMPLETE"|"NO_MATCH"}
-POST /_sandbox/tokens/expire       expire every issued token
+POST /_sandbox/tokens/expire       {"access_token"?}: expire it (default: every token)
 POST /_sandbox/tokens/config       {"expires_in": s, "refresh_tokens": bool}
 GET  /_sandbox/tokens              token settings and counts
 """
@@ -187,7 +187,8 @@ def flow_control_blueprint(state: FluentSandbox) -> Blueprint:
 
     @bp.post("/tokens/expire")
     def tokens_expire() -> Response:
-        return jsonify({"expired": state.tokens.expire_all()})
+        body = request.get_json(silent=True) or {}
+        return jsonify({"expired": state.tokens.expire(body.get("access_token"))})
 
     @bp.post("/tokens/config")
     def tokens_config() -> Response:
