@@ -1,0 +1,89 @@
+"""``GET /api/v1/availability``: available-to-promise for storefronts (API token).
+
+Only HTTP here: parse and validate the query (400 naming the parameter), ask the
+availability service (cache, then one bounded Fluent call) and turn its outcomes into
+status codes: Fluent down/slow -> 503 + Retry-After, Fluent refusing -> 502, module
+disabled -> 404, Fluent not configured -> 503. The only endpoint that calls out during a
+request, by nature (a synchronous storefront API); the service bounds it in time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from connector.api.auth import require_token
+from connector.errors import ConfigError
+from connector.modules.availability.mapping import UnknownLocation
+from connector.modules.availability.schemas import load_query
+from connector.modules.availability.service import (
+    AvailabilityService,
+    FluentFailed,
+    FluentUnavailable,
+)
+from connector.runtime import Runtime
+
+MODULE = "availability"
+bp = Blueprint("availability", __name__)
+
+
+def service() -> AvailabilityService:
+    return current_app.extensions["availability"]  # type: ignore[no-any-return]
+
+
+def invalid(messages: Any) -> ResponseReturnValue:
+    """400 naming each bad parameter: ``parameters`` maps name -> messages."""
+    if not isinstance(messages, dict):
+        messages = {"_": messages}
+    parameters = {
+        str(name): [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+        if not isinstance(msgs, dict)
+        else [f"entry {int(k) + 1}: {' '.join(map(str, v))}" for k, v in msgs.items()]
+        for name, msgs in messages.items()
+    }
+    text = "; ".join(f"{k}: {' '.join(v)}" for k, v in parameters.items())
+    return jsonify(error="invalid_parameter", message=text, parameters=parameters), 400
+
+
+@bp.get("/api/v1/availability")
+@require_token
+def availability() -> ResponseReturnValue:
+    runtime: Runtime = current_app.extensions["connector"]
+    if MODULE not in {spec.name for spec in runtime.specs}:
+        return jsonify(
+            error="module_disabled", message="the availability module is not enabled"
+        ), 404
+    svc = service()
+    try:
+        query = load_query(request.args, max_items=svc.options.max_items)
+    except ValidationError as exc:
+        return invalid(exc.messages)
+    try:
+        answer = svc.answer(query)
+    except UnknownLocation as exc:
+        return invalid({"location": [str(exc)]})
+    except FluentUnavailable as exc:
+        response = jsonify(
+            error=exc.error, message=exc.message, retry_after=exc.retry_after
+        )
+        response.status_code = 503
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except FluentFailed as exc:
+        return jsonify(error="fluent_error", message=str(exc)), 502
+    except ConfigError as exc:  # e.g. a missing FLUENT_* variable
+        return jsonify(error="not_configured", message=str(exc)), 503
+    response = jsonify({**answer.body, "cached": answer.cached})
+    response.headers["X-Cache"] = "HIT" if answer.cached else "MISS"
+    ttl = int(svc.options.cache_ttl_seconds)
+    response.headers["Cache-Control"] = f"private, max-age={ttl}" if ttl else "no-store"
+    return response
+
+
+def register_availability(app: Flask) -> None:
+    """The blueprint plus its service (options validated now, Fluent client on use)."""
+    app.extensions["availability"] = AvailabilityService(app.extensions["connector"])
+    app.register_blueprint(bp)

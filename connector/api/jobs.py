@@ -1,0 +1,177 @@
+"""Jobs API (API token): start a module's batch sync now and follow its run.
+
+- ``POST /api/v1/jobs/<module>`` (``full``, ``dry_run`` in a JSON body or the query
+  string): records a ``pending`` run, enqueues ``<module>.sync_batch`` with its id and
+  answers 202 with the run id. Unknown or non-batch module -> 404 naming the enabled
+  batch modules; broker unreachable -> 503 and the run is marked failed.
+- ``GET /api/v1/jobs/<run_id>``: status, counts, error and timestamps of one run.
+- ``GET /api/v1/jobs``: the latest runs (``module``, ``limit``).
+
+No sync work happens here: the worker runs the row (tasks/base.py ``run_batch``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from connector.api.auth import require_token
+from connector.errors import ConnectorError
+from connector.models import SyncRun
+from connector.runtime import Runtime
+from connector.store import runs
+from connector.sync.engine import APP_VERSION
+
+bp = Blueprint("jobs", __name__)
+BATCH_QUEUE = "batch"  # tasks/routing.py sends *.sync_batch there
+RETRY_AFTER_SECONDS = 10
+
+
+class StartSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    full = fields.Boolean(load_default=False)
+    dry_run = fields.Boolean(load_default=False)
+
+
+class ListSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    module = fields.String(validate=validate.Length(min=1, max=64))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def run_json(run: SyncRun) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "module": run.module,
+        "scope": run.scope,
+        "trigger": run.trigger,
+        "status": run.status,
+        "full": run.full,
+        "dry_run": run.dry_run,
+        "counts": dict(run.counts or {}),
+        "error": run.error,
+        "app_version": run.app_version,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+    }
+
+
+def _invalid(exc: ValidationError) -> ResponseReturnValue:
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+    text = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in messages.items())
+    return jsonify(error="invalid_parameter", message=text, parameters=messages), 400
+
+
+def _start_params() -> dict[str, Any]:
+    """Body (JSON object) and query string merged; the body wins."""
+    params: dict[str, Any] = dict(request.args.items())
+    if request.get_data(cache=True):
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValidationError({"body": ["must be a JSON object"]})
+        params.update(body)
+    return StartSchema().load(params)
+
+
+@bp.post("/api/v1/jobs/<module>")
+@require_token
+def start(module: str) -> ResponseReturnValue:
+    runtime: Runtime = current_app.extensions["connector"]
+    batch_modules = sorted(s.name for s in runtime.specs if s.batch)
+    if module not in batch_modules:
+        return jsonify(
+            error="unknown_module",
+            message=(
+                f"no enabled batch module named {module!r}; batch modules: "
+                + (", ".join(batch_modules) or "none")
+            ),
+            modules=batch_modules,
+        ), 404
+    try:
+        params = _start_params()
+    except ValidationError as exc:
+        return _invalid(exc)
+    try:
+        scope = _scope(runtime, module)
+    except ConnectorError as exc:  # e.g. a missing credential: say why, run nothing
+        return jsonify(error="module_unavailable", message=str(exc)), 503
+    run_id = runs.start(
+        runtime.store,
+        module,
+        scope,
+        trigger="api",
+        full=params["full"],
+        dry_run=params["dry_run"],
+        app_version=APP_VERSION,
+        status="pending",
+    )
+    queued = runtime.enqueue(
+        f"{module}.sync_batch",
+        queue=BATCH_QUEUE,
+        full=params["full"],
+        dry_run=params["dry_run"],
+        trigger="api",
+        run_id=run_id,
+    )
+    if not queued:
+        runs.finish(runtime.store, run_id, "failed", {}, "broker unreachable")
+        response = jsonify(
+            error="broker_unavailable",
+            message="the task broker is unreachable; the run was not started",
+            run_id=run_id,
+        )
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    location = url_for("jobs.show", run_id=run_id)
+    response = jsonify(
+        run_id=run_id,
+        module=module,
+        status="pending",
+        full=params["full"],
+        dry_run=params["dry_run"],
+        url=location,
+    )
+    response.status_code = 202
+    response.headers["Location"] = location
+    return response
+
+
+def _scope(runtime: Runtime, module: str) -> str:
+    """The run's scope, from the stream (no I/O: streams build clients lazily)."""
+    from connector.sync.runner import build_stream
+
+    return build_stream(runtime, module).scope()
+
+
+@bp.get("/api/v1/jobs/<int:run_id>")
+@require_token
+def show(run_id: int) -> ResponseReturnValue:
+    runtime: Runtime = current_app.extensions["connector"]
+    run = runs.get(runtime.store, run_id)
+    if run is None:
+        return jsonify(error="not_found", message=f"no run with id {run_id}"), 404
+    return jsonify(run_json(run))
+
+
+@bp.get("/api/v1/jobs")
+@require_token
+def index() -> ResponseReturnValue:
+    runtime: Runtime = current_app.extensions["connector"]
+    try:
+        params = ListSchema().load(dict(request.args.items()))
+    except ValidationError as exc:
+        return _invalid(exc)
+    found = runs.recent(runtime.store, params.get("module"), params["limit"])
+    return jsonify(runs=[run_json(r) for r in found])

@@ -1,0 +1,161 @@
+"""A small short-lived cache for API answers: Redis when REDIS_URL is configured (shared
+by every web process), an in-process TTL cache otherwise.
+
+It owns cache keys, expiry and the hit/miss counts (``connector.metrics.CACHE``, label
+``cache`` = the cache's name). It must not hold anything that has to survive: a Redis
+error is logged and treated as a miss, never raised to the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Protocol
+
+from connector import metrics
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "connector:cache:"
+REDIS_TIMEOUT_SECONDS = 0.25
+
+
+class Backend(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, value: bytes, ttl: float) -> None: ...
+
+    def clear(self, prefix: str) -> None: ...
+
+
+class MemoryBackend:
+    """Thread-safe TTL dictionary with a size bound (oldest entries go first)."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    def get(self, key: str) -> bytes | None:
+        now = time.monotonic()
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] <= now:
+                del self._items[key]
+                return None
+            return item[1]
+
+    def set(self, key: str, value: bytes, ttl: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._items.pop(key, None)
+            self._items[key] = (now + ttl, value)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def clear(self, prefix: str) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k.startswith(prefix)]:
+                del self._items[key]
+
+
+class RedisBackend:
+    """Redis with short socket timeouts; values expire through ``PX``."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+
+    def get(self, key: str) -> bytes | None:
+        value = self.client.get(key)
+        return value if isinstance(value, bytes) else None
+
+    def set(self, key: str, value: bytes, ttl: float) -> None:
+        self.client.set(key, value, px=max(1, int(ttl * 1000)))
+
+    def clear(self, prefix: str) -> None:
+        keys = list(self.client.scan_iter(match=f"{prefix}*", count=500))
+        if keys:
+            self.client.delete(*keys)
+
+
+class TtlCache:
+    """JSON values under normalised keys, counted as hits and misses."""
+
+    def __init__(self, name: str, backend: Backend, ttl: float) -> None:
+        self.name = name
+        self.backend = backend
+        self.ttl = ttl
+        self.prefix = f"{KEY_PREFIX}{name}:"
+        self._errors: tuple[type[Exception], ...] = getattr(
+            backend, "_errors", (OSError,)
+        )
+
+    @property
+    def kind(self) -> str:
+        return "redis" if isinstance(self.backend, RedisBackend) else "memory"
+
+    def key(self, parts: Any) -> str:
+        """A stable key for a JSON-able description of the request."""
+        text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+        return self.prefix + hashlib.sha256(text.encode()).hexdigest()
+
+    def get(self, key: str) -> Any | None:
+        """The cached value, or None (a miss; also on a backend error)."""
+        if self.ttl <= 0:
+            return None
+        try:
+            raw = self.backend.get(key)
+        except self._errors as exc:
+            metrics.CACHE.labels(self.name, "error").inc()
+            log.warning(
+                "cache.get.failed", extra={"cache": self.name, "error": repr(exc)}
+            )
+            return None
+        if raw is None:
+            metrics.CACHE.labels(self.name, "miss").inc()
+            return None
+        metrics.CACHE.labels(self.name, "hit").inc()
+        return json.loads(raw)
+
+    def set(self, key: str, value: Any) -> None:
+        if self.ttl <= 0:
+            return
+        raw = json.dumps(value, separators=(",", ":")).encode()
+        try:
+            self.backend.set(key, raw, self.ttl)
+        except self._errors as exc:
+            log.warning(
+                "cache.set.failed", extra={"cache": self.name, "error": repr(exc)}
+            )
+
+    def clear(self) -> None:
+        """Drop every entry of this cache (tests, operators)."""
+        try:
+            self.backend.clear(self.prefix)
+        except self._errors as exc:
+            log.warning(
+                "cache.clear.failed", extra={"cache": self.name, "error": repr(exc)}
+            )
+
+
+def make_cache(
+    name: str, *, ttl: float, redis_url: str | None, max_entries: int = 10_000
+) -> TtlCache:
+    """Redis when ``redis_url`` is set, the in-process backend otherwise."""
+    backend: Backend = (
+        RedisBackend(redis_url) if redis_url else MemoryBackend(max_entries)
+    )
+    return TtlCache(name, backend, ttl)
