@@ -82,7 +82,7 @@ def _reset(st: SandboxState) -> None:
         types_states.builtin_initial_state(st.store)
     finally:
         st.store.produce_messages = previous
-    st.auth.reset()
+    # tokens survive a reset: long-running clients (a connector stack) keep theirs
 
 
 def _authorize() -> Response | None:

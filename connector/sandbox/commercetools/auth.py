@@ -71,17 +71,20 @@ class Auth:
         self._tokens: dict[str, Token] = {}
         self._lock = threading.Lock()
 
-    def reset(self) -> None:
-        with self._lock:
-            self._tokens.clear()
+    def expire(self, value: str | None = None) -> int:
+        """Invalidate one token (or all when ``value`` is None) to exercise refresh-on-401.
 
-    def expire_all(self) -> int:
-        """Make every issued token invalid (to exercise refresh-on-401); returns how many."""
+        Returns how many tokens were expired.
+        """
         with self._lock:
-            count = len(self._tokens)
-            for token in self._tokens.values():
+            tokens = (
+                list(self._tokens.values())
+                if value is None
+                else [t for t in (self._tokens.get(value),) if t is not None]
+            )
+            for token in tokens:
                 token.expires_at = 0.0
-            return count
+            return len(tokens)
 
     def issue(self, request: Request) -> dict[str, object]:
         client_id = self._client(request)

@@ -136,7 +136,12 @@ def touch_product(res_id: str) -> Response:
 
 @bp.post("/tokens/expire")
 def expire_tokens() -> Response:
-    return respond({"expired": state().auth.expire_all()})
+    """Expire ``{"token": "..."}`` only, or every issued token when no token is given."""
+    body = json_body() if request.get_data() else {}
+    token = body.get("token")
+    if token is not None and not isinstance(token, str):
+        raise invalid_input("tokens/expire: 'token' must be a string")
+    return respond({"expired": state().auth.expire(token)})
 
 
 @bp.get("/subscriptions")

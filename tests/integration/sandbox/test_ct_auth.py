@@ -72,13 +72,17 @@ def test_api_requires_a_valid_bearer(ct_sandbox):
 
 
 def test_expired_tokens_get_401_and_a_new_token_works(ct_sandbox):
-    api = _api(ct_sandbox)
-    api.login()
+    api, other = _api(ct_sandbox), _api(ct_sandbox)
+    token = api.login()
+    other.login()
     assert api.get("/categories").status_code == 200
-    assert api.control("POST", "/tokens/expire")["expired"] >= 1
+    assert api.control("POST", "/tokens/expire", {"token": token})["expired"] == 1
     assert api.get("/categories").status_code == 401
+    assert other.get("/categories").status_code == 200  # only that token expired
     api.login()
     assert api.get("/categories").status_code == 200
+    api.control("POST", "/reset")
+    assert api.get("/categories").status_code == 200  # tokens survive a reset
 
 
 def test_scopes_are_enforced(ct_sandbox):
