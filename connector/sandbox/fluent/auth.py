@@ -44,6 +44,12 @@ class TokenStore:
         self._refresh: set[str] = set()
         self.issued = 0
 
+    def reset_settings(self) -> None:
+        """Default lifetime and refresh behaviour; issued tokens stay valid."""
+        with self._lock:
+            self.expires_in = DEFAULT_EXPIRES_IN
+            self.refresh_enabled = True
+
     def issue(self) -> tuple[str, int, str | None]:
         token = secrets.token_hex(16)
         with self._lock:

@@ -66,12 +66,14 @@ class FluentSandbox:
         bootstrap(self)
 
     def reset(self) -> None:
-        """Back to a fresh account: data, events, webhooks and lifecycle settings."""
+        """Back to a fresh account: data, events, webhooks, lifecycle and token
+        settings (issued tokens stay valid, so long-lived clients keep working)."""
         with self.lock:
             self.data.reset()
             self.events.reset()
             self.webhooks.reset()
             self.lifecycle.reset()
+            self.tokens.reset_settings()
             self.schedule_ids = itertools.count(1)
             self.choice_ids = itertools.count(1)
             self.bootstrap()

@@ -99,3 +99,20 @@ def test_refresh_tokens_are_single_use(fluent_sandbox: SandboxServer) -> None:
     reused = requests.post(url, data=refresh, timeout=5)
     assert reused.status_code == 400
     assert reused.json()["error_description"] == "Invalid refresh token"
+
+
+def test_token_lifetime_is_configurable_and_reset_restores_it(
+    fluent_sandbox: SandboxServer,
+) -> None:
+    url = fluent_sandbox.url
+    requests.post(f"{url}/_sandbox/tokens/config", json={"expires_in": 5}, timeout=5)
+    short = requests.post(f"{url}/oauth/token", data=TOKEN_PARAMS, timeout=5).json()
+    assert short["expires_in"] == 5
+    requests.post(f"{url}/_sandbox/reset", timeout=5).raise_for_status()
+    normal = requests.post(f"{url}/oauth/token", data=TOKEN_PARAMS, timeout=5).json()
+    assert normal["expires_in"] == 86400
+    headers = {"Authorization": f"Bearer {short['access_token']}"}
+    still_valid = requests.post(
+        f"{url}/graphql", json={"query": LOCATIONS}, headers=headers, timeout=5
+    )
+    assert still_valid.status_code == 200
