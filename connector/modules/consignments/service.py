@@ -1,0 +1,109 @@
+"""The consignment handler (stage 2): Fluent consignments -> CT deliveries and parcels.
+
+Reads the order with fulfilments, articles and consignments from Fluent, plans one
+delivery per consignment (mapping.py) and sends, in one versioned update, only the
+actions that change something (actions.py). An order without ``shippingInfo`` cannot
+hold deliveries in CT: the message is done with ``skipped: no_shipping_info``. It must
+not change order states or line item fields.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from connector.dispatch import HandlerContext
+from connector.errors import PermanentError
+from connector.fluent_orders.ct_orders import (
+    find_ct_order,
+    match_line_items,
+    ref_prefix,
+)
+from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
+from connector.fluent_orders.fetch import fetch_order, order_key
+from connector.fluent_orders.options import merged_options
+from connector.modules.consignments.actions import delivery_actions
+from connector.modules.consignments.mapping import (
+    DELIVERY_REF_FIELD,
+    DELIVERY_STATUS_FIELD,
+    PARCEL_URL_FIELD,
+    TrackingUrls,
+    plan_deliveries,
+)
+
+log = logging.getLogger(__name__)
+
+MODULE = "consignments"
+DEFAULT_PARCEL_TYPE_KEY = "fluent-parcel"
+DEFAULT_DELIVERY_TYPE_KEY = "fluent-delivery"
+DEFAULT_KEY_PREFIX = "fluent-"
+
+
+def parcel_type_draft(key: str) -> dict[str, Any]:
+    return type_draft(
+        key,
+        "Fluent parcel",
+        ["order-parcel"],
+        [field_def(PARCEL_URL_FIELD, "String", "Tracking URL")],
+    )
+
+
+def delivery_type_draft(key: str) -> dict[str, Any]:
+    return type_draft(
+        key,
+        "Fluent consignment",
+        ["order-delivery"],
+        [
+            field_def(DELIVERY_REF_FIELD, "String", "Fluent consignment ref"),
+            field_def(DELIVERY_STATUS_FIELD, "String", "Fluent consignment status"),
+        ],
+    )
+
+
+def handle(ctx: HandlerContext) -> dict[str, Any]:
+    runtime = ctx.runtime
+    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
+    key = order_key(ctx.payload)
+    fluent = runtime.fluent()
+    order = fetch_order(fluent, key, consignments=True)
+    if order is None:
+        raise PermanentError(f"Fluent has no order with {key.describe()}")
+    ct = runtime.ct()
+    ct_order = find_ct_order(ct, order["ref"], ref_prefix(runtime.config))
+    if ct_order is None:
+        raise PermanentError(f"no commercetools order for Fluent order {order['ref']}")
+    result: dict[str, Any] = {"fluentOrder": order["ref"], "ctOrder": ct_order["id"]}
+    plans = plan_deliveries(
+        order,
+        match_line_items(ct_order, order["items"]),
+        TrackingUrls.from_options(options),
+        str(options.get("delivery_key_prefix", DEFAULT_KEY_PREFIX)),
+    )
+    result["consignments"] = [p.consignment_ref for p in plans]
+    if not plans:
+        return {**result, "actions": []}
+    if not ct_order.get("shippingInfo"):
+        log.warning("consignments.order.no_shipping_info", extra=dict(result))
+        return {**result, "actions": [], "skipped": "no_shipping_info"}
+    parcel_type = SETUP.ensure_type(
+        ct,
+        parcel_type_draft(
+            str(options.get("parcel_type_key") or DEFAULT_PARCEL_TYPE_KEY)
+        ),
+    ).id
+    delivery_type = SETUP.ensure_type(
+        ct,
+        delivery_type_draft(
+            str(options.get("delivery_type_key") or DEFAULT_DELIVERY_TYPE_KEY)
+        ),
+    ).id
+    updated, applied = update_order(
+        ct,
+        ct_order,
+        lambda current: delivery_actions(current, plans, delivery_type, parcel_type),
+    )
+    return {
+        **result,
+        "actions": [a["action"] for a in applied],
+        "version": updated.get("version"),
+    }

@@ -1,0 +1,21 @@
+"""fulfilments (Fluent -> commercetools): Fluent fulfilment webhooks write per-line-item
+progress (fulfilment refs, statuses, requested/filled/rejected quantities) onto the CT
+order's line items, as custom fields (type ``fluent-line-item``), line item states, or
+both (option ``mode``).
+
+Owns: the fulfilment route and the line items' Fluent fields/states. Must not: change
+order states or deliveries, or call any API at ingress.
+"""
+
+from connector.modules import ModuleSpec
+from connector.settings_file import Route
+
+HANDLER = "fulfilments.update"
+ROUTE_NAME = "fc.connect.order.webhook.fulfilment-update"
+
+SPEC = ModuleSpec(
+    name="fulfilments",
+    description="Fluent fulfilments -> commercetools line item progress",
+    handlers={HANDLER: "connector.modules.fulfilments.service:handle"},
+    routes=(Route(name=ROUTE_NAME, source="fluent", handler=HANDLER),),
+)

@@ -1,0 +1,144 @@
+"""The fulfilment handler (stage 2): Fluent fulfilments -> CT line item progress.
+
+Reads the order with its items and fulfilments from Fluent, matches order items to CT
+line items and writes, in one versioned update, only what differs: custom fields
+(``mode: custom_fields``, default), line item state transitions (``mode: states``) or
+both. A line whose custom fields already show a newer fulfilment read is left alone.
+It must not change order states or deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from connector.dispatch import HandlerContext
+from connector.errors import ConfigError, PermanentError
+from connector.fluent_orders.ct_orders import (
+    custom_type_id,
+    find_ct_order,
+    match_line_items,
+    ref_prefix,
+)
+from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
+from connector.fluent_orders.fetch import fetch_order, order_key
+from connector.fluent_orders.options import as_mapping, merged_options
+from connector.modules.fulfilments.mapping import (
+    FIELDS,
+    LineProgress,
+    custom_field_actions,
+    is_stale,
+    line_progress,
+    state_transitions,
+)
+
+log = logging.getLogger(__name__)
+
+MODULE = "fulfilments"
+MODES = ("custom_fields", "states", "both")
+DEFAULT_TYPE_KEY = "fluent-line-item"
+DEFAULT_STATES = {"filled": "fluent-filled", "rejected": "fluent-rejected"}
+INITIAL_STATE_KEY = "Initial"
+
+
+def line_item_type_draft(key: str) -> dict[str, Any]:
+    return type_draft(
+        key,
+        "Fluent fulfilment progress",
+        ["line-item"],
+        [field_def(name, kind, label) for name, kind, label in FIELDS],
+    )
+
+
+def _mode(options: Mapping[str, Any]) -> str:
+    mode = str(options.get("mode", "custom_fields"))
+    if mode not in MODES:
+        raise ConfigError(f"modules.fulfilments.mode must be one of {', '.join(MODES)}")
+    return mode
+
+
+def handle(ctx: HandlerContext) -> dict[str, Any]:
+    runtime = ctx.runtime
+    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
+    mode = _mode(options)
+    key = order_key(ctx.payload)
+    fluent = runtime.fluent()
+    order = fetch_order(fluent, key, fulfilments=True)
+    if order is None:
+        raise PermanentError(f"Fluent has no order with {key.describe()}")
+    ct = runtime.ct()
+    ct_order = find_ct_order(ct, order["ref"], ref_prefix(runtime.config))
+    if ct_order is None:
+        raise PermanentError(f"no commercetools order for Fluent order {order['ref']}")
+    match = match_line_items(ct_order, order["items"])
+    progress = line_progress(order, match)
+    type_id = None
+    if mode in ("custom_fields", "both"):
+        type_key = str(options.get("line_item_type_key") or DEFAULT_TYPE_KEY)
+        type_id = SETUP.ensure_type(ct, line_item_type_draft(type_key)).id
+    state_ids: dict[str, str] = {}
+    if mode in ("states", "both"):
+        states = {**DEFAULT_STATES, **as_mapping(options.get("states"), "states")}
+        state_ids = {
+            role: SETUP.ensure_state(ct, str(states[role]))
+            for role in ("filled", "rejected")
+        }
+        state_ids["initial"] = SETUP.ensure_state(ct, INITIAL_STATE_KEY)
+    report: dict[str, Any] = {}
+
+    def build(current: dict[str, Any]) -> list[dict[str, Any]]:
+        actions: list[dict[str, Any]] = []
+        report.update(skipped=[], stale=[])
+        for line in current.get("lineItems") or []:
+            found = progress.get(line["id"])
+            if found is None:
+                continue
+            if is_stale(line, found):
+                report["stale"].append(line["id"])
+                continue
+            if type_id is not None:
+                line_actions = _custom_actions(ct, line, found, type_id)
+                if line_actions is None:
+                    report["skipped"].append(line["id"])
+                    continue
+                actions += line_actions
+            if state_ids:
+                actions += state_transitions(
+                    line,
+                    {
+                        state_ids["filled"]: found.filled,
+                        state_ids["rejected"]: found.rejected,
+                    },
+                    state_ids["initial"],
+                )
+        return actions
+
+    updated, applied = update_order(ct, ct_order, build)
+    if report.get("skipped"):
+        log.warning(
+            "fulfilments.line_item.foreign_type",
+            extra={"ct_order": ct_order["id"], "lines": len(report["skipped"])},
+        )
+    return {
+        "fluentOrder": order["ref"],
+        "ctOrder": ct_order["id"],
+        "mode": mode,
+        "lines": len(progress),
+        "unmatchedItems": len(order["items"]) - len(match),
+        "actions": [a["action"] for a in applied],
+        "skippedLines": report.get("skipped", []),
+        "staleLines": report.get("stale", []),
+        "version": updated.get("version"),
+    }
+
+
+def _custom_actions(
+    ct: Any, line: dict[str, Any], progress: LineProgress, type_id: str
+) -> list[dict[str, Any]] | None:
+    other = custom_type_id(line)
+    other_fields = None
+    if other and other != type_id:
+        found = SETUP.type_by_id(ct, other)
+        other_fields = found.fields if found else None
+    return custom_field_actions(line, progress, type_id, other_fields)

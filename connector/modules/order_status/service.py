@@ -1,0 +1,165 @@
+"""The order status handler (stage 2): Fluent order status -> CT order states.
+
+Reads the order from Fluent (never trusts the webhook's status), maps it through the
+three mappings, finds the CT order and sends, in ONE versioned update, only the actions
+that change something: changeOrderState / changePaymentState / changeShipmentState and
+the watermark custom fields (see ordering.py). A 409 re-reads the CT order and rebuilds
+the actions (the anti-backwards check runs again on the fresh order). It must not touch
+line items or deliveries (fulfilments and consignments own those).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from connector.dispatch import HandlerContext
+from connector.errors import PermanentError
+from connector.fluent_orders.ct_orders import (
+    custom_fields,
+    custom_type_id,
+    find_ct_order,
+    ref_prefix,
+)
+from connector.fluent_orders.ct_types import (
+    SETUP,
+    CtType,
+    field_def,
+    type_draft,
+    update_order,
+)
+from connector.fluent_orders.fetch import fetch_order, order_key
+from connector.fluent_orders.options import merged_options
+from connector.modules.order_status.mapping import defaults, state_actions
+from connector.modules.order_status.ordering import OrderingRule, Watermark, newest
+from connector.modules.order_status.settings import DEFAULT_TTL_SECONDS, load_mappings
+from connector.store import fingerprints
+
+log = logging.getLogger(__name__)
+
+MODULE = "order_status"
+DEFAULT_TYPE_KEY = "fluent-order"
+FIELD_STATUS = "fluentOrderStatus"
+FIELD_UPDATED_ON = "fluentUpdatedOn"
+
+
+def order_type_draft(key: str) -> dict[str, Any]:
+    return type_draft(
+        key,
+        "Fluent order status",
+        ["order"],
+        [
+            field_def(FIELD_STATUS, "String", "Fluent order status"),
+            field_def(FIELD_UPDATED_ON, "String", "Fluent order updatedOn"),
+        ],
+    )
+
+
+def watermark_on(ct_order: Mapping[str, Any]) -> Watermark | None:
+    fields = custom_fields(ct_order)
+    if not fields.get(FIELD_STATUS):
+        return None
+    return Watermark(fields[FIELD_STATUS], fields.get(FIELD_UPDATED_ON))
+
+
+def watermark_actions(
+    ct_order: Mapping[str, Any],
+    mark: Watermark,
+    our_type: CtType | None,
+    other_type_fields: frozenset[str] | None,
+) -> list[dict[str, Any]]:
+    """Record ``mark`` on the order: our type when it has none, set fields when its
+    type defines them; [] when the order carries a type without them (store only)."""
+    values = {FIELD_STATUS: mark.status, FIELD_UPDATED_ON: mark.updated_on}
+    values = {k: v for k, v in values.items() if v is not None}
+    type_id = custom_type_id(ct_order)
+    if type_id is None:
+        if our_type is None:
+            return []
+        return [
+            {
+                "action": "setCustomType",
+                "type": {"typeId": "type", "id": our_type.id},
+                "fields": values,
+            }
+        ]
+    known = (
+        our_type.fields if our_type and type_id == our_type.id else other_type_fields
+    )
+    if not known or not {FIELD_STATUS, FIELD_UPDATED_ON} <= known:
+        return []
+    current = custom_fields(ct_order)
+    return [
+        {"action": "setCustomField", "name": name, "value": value}
+        for name, value in values.items()
+        if current.get(name) != value
+    ]
+
+
+def handle(ctx: HandlerContext) -> dict[str, Any]:
+    runtime = ctx.runtime
+    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
+    rule = OrderingRule.from_options(options)
+    key = order_key(ctx.payload)
+    fluent = runtime.fluent()
+    order = fetch_order(fluent, key)
+    if order is None:
+        raise PermanentError(f"Fluent has no order with {key.describe()}")
+    ct = runtime.ct()
+    ct_order = find_ct_order(ct, order["ref"], ref_prefix(runtime.config))
+    if ct_order is None:
+        raise PermanentError(
+            f"no commercetools order for Fluent order {order['ref']} "
+            "(orderNumber without modules.orders.ref_prefix, or order id)"
+        )
+    mappings = load_mappings(
+        fluent,
+        defaults(options.get("default_mappings")),
+        float(options.get("settings_ttl_seconds", DEFAULT_TTL_SECONDS)),
+    )
+    incoming = Watermark(order.get("status"), order.get("updatedOn"))
+    stored = fingerprints.lookup(runtime.store, MODULE, [order["ref"]]).get(
+        order["ref"]
+    )
+    stored_mark = Watermark.decode(stored.hash) if stored else None
+    type_key = options.get("order_type_key", DEFAULT_TYPE_KEY)
+    our_type = SETUP.ensure_type(ct, order_type_draft(type_key)) if type_key else None
+    verdict: dict[str, Any] = {}
+
+    def build(current: dict[str, Any]) -> list[dict[str, Any]]:
+        applied = newest(watermark_on(current), stored_mark)
+        verdict["stale"] = rule.stale_reason(incoming, applied)
+        if verdict["stale"]:
+            return []
+        actions = state_actions(current, incoming.status, mappings)
+        if applied is None or applied.status != incoming.status:
+            other = custom_type_id(current)
+            other_fields = None
+            if other and (our_type is None or other != our_type.id):
+                found = SETUP.type_by_id(ct, other)
+                other_fields = found.fields if found else None
+            actions += watermark_actions(current, incoming, our_type, other_fields)
+        return actions
+
+    updated, applied_actions = update_order(ct, ct_order, build)
+    if verdict.get("stale"):
+        log.info(
+            "order_status.update.stale",
+            extra={"fluent_order": order["ref"], "ct_order": ct_order["id"]},
+        )
+    else:
+        fingerprints.save(
+            runtime.store,
+            MODULE,
+            [fingerprints.Stored(order["ref"], ct_order["id"], incoming.encode())],
+        )
+    return {
+        "fluentOrder": order["ref"],
+        "ctOrder": ct_order["id"],
+        "fluentStatus": order.get("status"),
+        "actions": [a["action"] for a in applied_actions],
+        "stale": verdict.get("stale"),
+        "mappings": dict(mappings.sources),
+        "version": updated.get("version"),
+    }
