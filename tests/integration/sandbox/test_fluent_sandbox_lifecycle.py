@@ -252,3 +252,44 @@ def test_seeded_orders_can_start_mid_lifecycle(client: FluentClient) -> None:
         json={"orders": [{**order, "ref": "SEED-2", "customer": {"username": "x"}}]},
     )
     assert bad.status_code == 400 and "orders" in bad.json()["message"]
+
+
+# The "suggested status query" of reference §3.7, verbatim.
+SUGGESTED_STATUS_QUERY = """
+query OrderForSync($ref: String!) {
+  order(ref: $ref) {
+    id ref type status
+    fulfilments(first: 50) { edges { node {
+      id ref status type deliveryType
+      items(first: 200) { edges { node { ref status requestedQuantity filledQuantity rejectedQuantity orderItem { ref } } } }
+      articles(first: 50) { edges { node { ref status
+        consignmentArticles(first: 10) { edges { node { consignment {
+          ref status consignmentReference trackingLabel labelUrl carrier { name } } } } } } } }
+    } } }
+  }
+}
+"""
+
+
+def test_reference_status_query_runs_unchanged(client: FluentClient) -> None:
+    _order(client, "HD-Q")
+    _advance(client, "HD-Q", to="AWAITING_COURIER_COLLECTION")
+    order = client.gql(SUGGESTED_STATUS_QUERY, {"ref": "HD-Q"})["order"]
+    assert order["status"] == "AWAITING_COURIER_COLLECTION"
+    fulfilment = order["fulfilments"]["edges"][0]["node"]
+    assert [i["node"]["orderItem"]["ref"] for i in fulfilment["items"]["edges"]] == [
+        "HD-Q-1",
+        "HD-Q-2",
+    ]
+    consignment = fulfilment["articles"]["edges"][0]["node"]["consignmentArticles"][
+        "edges"
+    ][0]["node"]["consignment"]
+    assert consignment["status"] == "CREATED"
+    assert consignment["carrier"] == {"name": "DHL Express"}
+    assert consignment["consignmentReference"].endswith(consignment["trackingLabel"])
+    network = client.gql("""{ network(ref: "CC_NETWORK") { locations(status: ["ACTIVE"],
+        first: 10) { edges { node { ref } } } } }""")["network"]
+    assert [e["node"]["ref"] for e in network["locations"]["edges"]] == [
+        "STORE_SYD",
+        "STORE_MEL",
+    ]
