@@ -149,6 +149,13 @@ def test_product_staged_current_and_publish(ct):
     assert [
         m["type"] for m in _messages(ct, "ProductCreated", "ProductUnpublished")
     ] == ["ProductCreated", "ProductUnpublished"]
+    gone = ct.api("DELETE", f"/products/{product['id']}", params={"version": 5})
+    assert gone.status_code == 200
+    assert ct.get(f"/products/{product['id']}").status_code == 404
+    (deleted,) = _messages(ct, "ProductDeleted")
+    assert deleted["removedImageUrls"] == [] and deleted["resourceVersion"] == 6
+    assert ct.ok(ct.get(f"/messages/{deleted['id']}")) == deleted
+    assert ct.get("/messages/unknown-id").status_code == 404
 
 
 def test_product_validation(ct):

@@ -103,6 +103,58 @@ def test_placed_order_shape_and_order_created(ct):
     )
 
 
+def test_fixture_conveniences_customer_channels_and_custom_fields(ct):
+    ct.seed(
+        {
+            "channels": [{"key": "store-ams"}],
+            "types": [
+                {
+                    "key": "order-extra",
+                    "name": "Extra",
+                    "resourceTypeIds": ["order"],
+                    "fieldDefinitions": [
+                        {
+                            "name": "giftWrap",
+                            "type": {"name": "Boolean"},
+                            "label": {"en": "Gift"},
+                            "required": False,
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    order = ct.place_order(
+        {
+            "orderNumber": "ORD-C",
+            "customer": {"email": "ANN@example.com"},
+            "lineItems": [
+                {
+                    "sku": "SKU-2",
+                    "quantity": 2,
+                    "supplyChannel": {"key": "store-ams"},
+                    "price": {"currencyCode": "EUR", "centAmount": 900},
+                }
+            ],
+            "taxedPrice": {
+                "totalNet": {"currencyCode": "EUR", "centAmount": 1513},
+                "totalGross": {"currencyCode": "EUR", "centAmount": 1800},
+            },
+            "custom": {"type": {"key": "order-extra"}, "fields": {"giftWrap": True}},
+        }
+    )
+    customer = ct.ok(ct.get("/customers/key=ann"))
+    assert order["customerId"] == customer["id"]
+    assert order["customerEmail"] == "ann@example.com"
+    assert order["totalPrice"]["centAmount"] == 1800 and "shippingInfo" not in order
+    assert order["taxedPrice"]["totalNet"]["centAmount"] == 1513
+    assert order["custom"]["fields"] == {"giftWrap": True}
+    expanded = ct.ok(
+        ct.get(f"/orders/{order['id']}", expand="lineItems[*].supplyChannel")
+    )
+    assert expanded["lineItems"][0]["supplyChannel"]["obj"]["key"] == "store-ams"
+
+
 def test_order_import(ct):
     draft = {
         "orderNumber": "IMP-1",

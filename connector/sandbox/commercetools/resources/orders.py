@@ -9,12 +9,15 @@ emulated, so ``POST /orders`` (create from cart) answers 400 ReferencedResourceN
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import invalid_json, invalid_operation, referenced_not_found
 from ..store import Collection, Doc, Store
 from ..util import (
     address,
     check_type,
     money,
+    ref,
     require,
     require_datetime,
 )
@@ -63,6 +66,19 @@ def _enum(
     return str(value)
 
 
+def _fixture_customer(store: Store, ident: Any) -> Doc:
+    """Fixture convenience: ``"customer": "<key>" | {"key"} | {"email"} | {"id"}``."""
+    if isinstance(ident, str):
+        ident = {"key": ident}
+    check_type(ident, dict, "customer")
+    if isinstance(ident.get("email"), str):
+        ids = store.coll("customer").lookup("email_lower", ident["email"].lower())
+        if ids:
+            return ref("customer", next(iter(ids)))
+        raise referenced_not_found("customer", {"key": ident["email"]})
+    return to_ref(store, ident, "customer", "customer")
+
+
 def build_order(store: Store, draft: Doc, fixture: bool) -> Doc:
     """An order dict from an OrderImportDraft (``fixture=False``) or an order fixture."""
     check_type(draft, dict, "order")
@@ -86,6 +102,9 @@ def build_order(store: Store, draft: Doc, fixture: bool) -> Doc:
     customer = None
     if draft.get("customerId") is not None:
         customer = to_ref(store, {"id": draft["customerId"]}, "customer", "customerId")
+        order["customerId"] = customer["id"]
+    elif fixture and draft.get("customer") is not None:
+        customer = _fixture_customer(store, draft["customer"])
         order["customerId"] = customer["id"]
     for name in ("customerEmail", "locale", "country", "anonymousId"):
         if draft.get(name) is not None:
