@@ -75,7 +75,7 @@ def deliver_one(runtime: Runtime, delivery_id: int) -> Attempt:
         target = resolve_target(runtime, row.target)
         secrets = target.secrets()
     except ConfigError as exc:
-        return _give_up(runtime, row.id, str(exc), None, extra)
+        return _give_up(runtime, row.id, f"ConfigError: {exc}", None, extra)
     body = body_bytes(row.payload)
     headers = {
         "Content-Type": "application/json",
@@ -91,17 +91,18 @@ def deliver_one(runtime: Runtime, delivery_id: int) -> Attempt:
             row.url, data=body, headers=headers, timeout=target.timeout_seconds
         )
     except ApiError as exc:
+        error = f"{type(exc).__name__}: {exc}"
         if exc.transient and row.attempts < target.max_attempts:
             delay = backoff_delay(row.attempts, settings.backoff, exc.retry_after)
             outbox.reschedule(
-                store, row.id, delay=delay, error=str(exc), response_status=exc.status
+                store, row.id, delay=delay, error=error, response_status=exc.status
             )
             log.info(
                 "external_out.delivery.retry",
                 extra={**extra, "delay": round(delay, 3), "status": exc.status},
             )
-            return Attempt("retry", retry_in=delay, error=str(exc))
-        return _give_up(runtime, row.id, str(exc), exc.status, extra)
+            return Attempt("retry", retry_in=delay, error=error)
+        return _give_up(runtime, row.id, error, exc.status, extra)
     outbox.mark_delivered(store, row.id, result.status)
     log.info(
         "external_out.delivery.delivered", extra={**extra, "status": result.status}
