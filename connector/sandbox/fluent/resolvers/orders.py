@@ -1,4 +1,4 @@
-"""Orders, order items and financial transactions (Order Sync, reference §3.6-3.7).
+"""Orders and order items (Order Sync, reference §3.6-3.7; payments: payments.py).
 
 ``createOrder`` validates everything before writing anything: unique ``ref``; existing
 retailer and customer; at least one item; every item's product must exist in its
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLResolveInfo
 
 from ..store import stamp
+from .choices import build_choice, check_choice
 from .common import (
     FluentError,
     Row,
@@ -39,16 +40,6 @@ from .registry import field, mutation, query
 if TYPE_CHECKING:
     from ..state import FluentSandbox
 
-ADDRESS_LIMITS = {
-    "street": 255,
-    "street2": 255,
-    "city": 255,
-    "postcode": 100,
-    "country": 100,
-    "state": 200,
-    "region": 250,
-    "timeZone": 32,
-}
 ITEM_SCALARS = (
     "quantity",
     "paidPrice",
@@ -60,21 +51,6 @@ ITEM_SCALARS = (
     "totalTaxPrice",
     "fulfilmentChoiceRef",
 )
-CHOICE_SCALARS = (
-    "currency",
-    "deliveryInstruction",
-    "deliveryType",
-    "fulfilmentPrice",
-    "fulfilmentTaxPrice",
-    "fulfilmentType",
-    "pickupLocationRef",
-    "ref",
-    "type",
-    "deliveryContact",
-    "deliveryEmail",
-    "deliveryFirstName",
-    "deliveryLastName",
-)
 ORDER_FILTERS = {
     "ref": "ref",
     "type": "type",
@@ -85,29 +61,6 @@ ORDER_FILTERS = {
     "totalTaxPrice": "totalTaxPrice",
 }
 ITEM_FILTERS = {name: name for name in ("ref", "status") + ITEM_SCALARS[:-1]}
-
-
-def _choice(state: FluentSandbox, data: Mapping[str, Any] | None) -> Row | None:
-    if not data:
-        return None
-    check_lengths(data, {"deliveryInstruction": 250})
-    row: Row = {"id": str(next(state.choice_ids)), "attributes": []}
-    for key in CHOICE_SCALARS:
-        row[key] = data.get(key)
-    for key in ("deliverAfter", "deliverBefore", "dispatchOn"):
-        row[key] = data.get(key)
-    row["attributes"] = attributes_in(data.get("attributes"))
-    address = data.get("deliveryAddress")
-    if address:
-        check_lengths(address, ADDRESS_LIMITS)
-        stored = state.data.addresses.add(
-            {"__typename": "CustomerAddress", "type": "ORDER"}
-        )
-        stored.update({k: v for k, v in address.items()})
-        row["deliveryAddress"] = stored
-    else:
-        row["deliveryAddress"] = None
-    return row
 
 
 def _prepare_items(state: FluentSandbox, items: list[Mapping[str, Any]]) -> list[Row]:
@@ -140,18 +93,6 @@ def _prepare_items(state: FluentSandbox, items: list[Mapping[str, Any]]) -> list
     return prepared
 
 
-def _check_choice(
-    state: FluentSandbox, order_type: str, choice: Mapping[str, Any]
-) -> None:
-    pickup = choice.get("pickupLocationRef")
-    if pickup and state.data.locations.find(pickup) is None:
-        raise FluentError(f"Location with ref [{pickup}] not found", "C0120E")
-    if order_type == "CC" and not pickup:
-        raise FluentError("fulfilmentChoice.pickupLocationRef: required for CC orders")
-    if order_type == "HD" and not choice.get("deliveryAddress"):
-        raise FluentError("fulfilmentChoice.deliveryAddress: required for HD orders")
-
-
 def create_order(
     state: FluentSandbox, data: Mapping[str, Any], customer_input: Any = None
 ) -> Row:
@@ -172,7 +113,7 @@ def create_order(
     choice_input = data.get("fulfilmentChoice") or next(
         iter(data.get("fulfilmentChoices") or []), None
     )
-    _check_choice(state, data["type"], choice_input or {})
+    check_choice(state, data["type"], choice_input or {})
     items = _prepare_items(state, data.get("items") or [])
     if customer is None:
         # [I] an existing username is reused instead of failing
@@ -190,7 +131,7 @@ def create_order(
             "attributes": attributes_in(data.get("attributes")),
             "totalPrice": data.get("totalPrice"),
             "totalTaxPrice": data.get("totalTaxPrice"),
-            "fulfilmentChoice": _choice(state, choice_input),
+            "fulfilmentChoice": build_choice(state, choice_input),
             "_retailer": retailer["id"],
             "_customer": customer["id"],
             "_items": [],
