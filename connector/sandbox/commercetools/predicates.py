@@ -12,7 +12,7 @@ Evaluation lives in ``predicate_eval``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .util import normalize_datetime
@@ -107,7 +107,7 @@ class Empty:
 class Contains:
     field: str
     mode: str  # "one" | "any" | "all"
-    literals: list[Literal] = field(default_factory=list)
+    literals: list[Literal]
 
 
 Node = And | Or | Not | Nested | Compare | In | Defined | Empty | Contains

@@ -127,14 +127,15 @@ def _candidates(node: Node | None, coll: Collection) -> set[str] | None:
 def _field_candidates(
     node: Node, coll: Collection, only: str | None
 ) -> set[str] | None:
-    name = node.field if isinstance(node, (Compare, In)) else None
-    if name is None or (only is not None and name != only):
+    if isinstance(node, Compare) and node.op == "=":
+        literals = [node.literal]
+    elif isinstance(node, In) and not node.negated:
+        literals = node.literals
+    else:
         return None
-    if isinstance(node, Compare) and node.op != "=":
+    name = node.field
+    if only is not None and name != only:
         return None
-    if isinstance(node, In) and node.negated:
-        return None
-    literals = [node.literal] if isinstance(node, Compare) else node.literals
     values = [lit.value for lit in literals]
     if not all(isinstance(v, str) for v in values):
         return None

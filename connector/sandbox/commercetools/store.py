@@ -95,8 +95,8 @@ class Store:
         return None
 
     def insert(
-        self, type_id: str, doc: Doc, messages: list[tuple[str, Doc]] = ()
-    ) -> Doc:  # type: ignore[assignment]
+        self, type_id: str, doc: Doc, messages: Iterable[tuple[str, Doc]] = ()
+    ) -> Doc:
         """Store a new resource (version 1) and emit its messages and ResourceCreated."""
         with self.lock:
             stamp = now_iso()

@@ -194,7 +194,7 @@ def shipping_info(store: Store, draft: Doc, currency: str) -> Doc | None:
 def taxed_price(draft: Doc, total: Doc) -> Doc | None:
     if draft.get("taxedPrice") is not None:
         taxed = check_type(draft["taxedPrice"], dict, "taxedPrice")
-        out = {
+        out: Doc = {
             name: money(taxed[name], f"taxedPrice -> {name}")
             for name in ("totalNet", "totalGross", "totalTax")
             if taxed.get(name)
