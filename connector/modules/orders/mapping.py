@@ -88,7 +88,7 @@ def plan_fulfilment(
     shipping-method mapping decides; otherwise HD with ``default_delivery_type``."""
     pickup = _text(custom_field(order, opts.pickup_location_field))
     matched = shipping_rule(order, opts, method_key)
-    rule = matched[1] if matched else None
+    name, rule = matched if matched else (None, None)
     delivery = rule.delivery_type if rule else opts.default_delivery_type
     fulfilment = rule.fulfilment_type if rule else None
     if pickup:
@@ -97,14 +97,14 @@ def plan_fulfilment(
     if rule is not None and rule.type == "CC":
         if not rule.pickup_location_ref:
             raise PermanentError(
-                f"shipping method {matched[0]!r} is click & collect but the order has "
+                f"shipping method {name!r} is click & collect but the order has "
                 f"no pickup location (custom field {opts.pickup_location_field!r})"
             )
-        source = f"shipping method {matched[0]}"
+        source = f"shipping method {name}"
         return FulfilmentPlan(
             "CC", delivery, rule.pickup_location_ref, fulfilment, source
         )
-    source = f"shipping method {matched[0]}" if matched else "default"
+    source = f"shipping method {name}" if name else "default"
     return FulfilmentPlan("HD", delivery, None, fulfilment, source)
 
 
