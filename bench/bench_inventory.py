@@ -143,10 +143,16 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=10_000)
     parser.add_argument("--locations", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--max-in-flight", type=int, default=4)
+    parser.add_argument("--max-in-flight", type=int, default=8)
     parser.add_argument("--page-size", type=int, default=5000)
     parser.add_argument("--change-percent", type=float, default=1.0)
     parser.add_argument("--database-url", default=None, help="default: temp SQLite")
+    parser.add_argument(
+        "--ct-latency-ms",
+        type=float,
+        default=0.0,
+        help="latency the CT sandbox adds to every API call (a real project is remote)",
+    )
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -172,9 +178,16 @@ def main() -> None:
             f"generated {generated['skus']} SKUs x {generated['locations']} locations "
             f"({generated['inventoryPositions']} positions) in "
             f"{time.perf_counter() - started:.1f}s; batch_size={args.batch_size} "
-            f"max_in_flight={args.max_in_flight} page_size={args.page_size}",
+            f"max_in_flight={args.max_in_flight} page_size={args.page_size} "
+            f"ct_latency_ms={args.ct_latency_ms:g}",
             flush=True,
         )
+        if args.ct_latency_ms:
+            requests.post(
+                f"{ct.url}/_sandbox/faults",
+                json={"endpoint": "*", "latency_ms": args.ct_latency_ms},
+                timeout=10,
+            ).raise_for_status()
         migrate.upgrade(database_url)
         config = Config.from_env(env_for(ct.url, fluent.url, database_url, tmp))
         runtime = Runtime(config)

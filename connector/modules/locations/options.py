@@ -101,6 +101,6 @@ class Options:
         """Engine options: ``batch_size``, ``max_in_flight``, ``overlap_seconds``."""
         return StreamOptions(
             batch_size=self.integer("batch_size", batch_size, 1, 500),
-            max_in_flight=self.integer("max_in_flight", max_in_flight, 1, 64),
+            max_in_flight=self.integer("max_in_flight", max_in_flight, 1, 16),
             overlap=timedelta(seconds=self.number("overlap_seconds", overlap_seconds)),
         )

@@ -82,12 +82,14 @@ class LocationsStream(Stream):
         options: StreamOptions | None = None,
         *,
         page_size: int = 500,
+        incremental: bool = True,
     ) -> None:
         super().__init__(options)
         self.ct = ct
         self.fluent = fluent
         self.rules = rules
         self.page_size = page_size
+        self.incremental = incremental
         self._type_id: str | None = None
         self._lock = threading.Lock()
 
@@ -96,7 +98,9 @@ class LocationsStream(Stream):
         return f"fluent:{self.fluent.account_id}/{network}->ct:{self.ct.project_key}"
 
     def pages(self, window: Window) -> Iterator[Page]:
-        variables: dict[str, Any] = {"updatedOn": updated_on(window)}
+        # incremental: false reads every location each run (fingerprints keep it free)
+        range_ = updated_on(window) if self.incremental else None
+        variables: dict[str, Any] = {"updatedOn": range_}
         for nodes, cursor in self.fluent.iter_connection(
             QUERY,
             variables,
@@ -186,4 +190,5 @@ def build(
         rules_from(runtime, opts),
         opts.stream(batch_size=25, max_in_flight=4, overlap_seconds=120),
         page_size=opts.integer("page_size", 500, 1, 5000),
+        incremental=opts.flag("incremental", True),
     )

@@ -142,3 +142,56 @@ def test_options_are_read_and_checked(tmp_path):
         inventory_stream.build(rt, {"batch_size": 501})
     with pytest.raises(ConfigError, match="modules.locations.network_filter"):
         locations_stream.build(rt, {"network_filter": "yes"})
+
+
+# -- source reads (what the streams ask Fluent for) ---------------------------------------
+class FakeFluent:
+    account_id = "A"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict, str | None]] = []
+
+    def iter_connection(self, query, variables, path, *, page_size, after=None):
+        self.calls.append((query, variables, after))
+        yield [{"productRef": "SKU-1", "quantity": 1}], "cursor-1"
+
+
+def test_streams_read_inside_the_window(tmp_path):
+    from datetime import UTC, datetime
+
+    from connector.sync.stream import Window
+
+    env = {**FULL, "FLUENT_VIRTUAL_CATALOGUE_REF": "BASE:1"}
+    env["CTP_INVENTORY_CHANNEL_KEY"] = "fluent-ats"
+    rt = runtime(tmp_path, **env)
+    window = Window(
+        datetime(2026, 1, 2, 3, 4, 5, 678900, tzinfo=UTC),
+        datetime(2026, 1, 2, 4, 0, tzinfo=UTC),
+        after="resume-here",
+    )
+    inv = inventory_stream.build(rt, {"group_ref": "BASE_NETWORK"})
+    inv.fluent = fake = FakeFluent()
+    [page] = inv.pages(window)
+    assert page.cursor == "cursor-1"
+    query, variables, after = fake.calls[0]
+    assert after == "resume-here"
+    assert variables == {
+        "catalogue": {"ref": "BASE:1"},
+        "updatedOn": {
+            "from": "2026-01-02T03:04:05.678Z",
+            "to": "2026-01-02T04:00:00.000Z",
+        },
+        "groupRef": ["BASE_NETWORK"],
+    }
+    assert "groupRef: $groupRef" in query and "first: $first" in query
+
+    loc = locations_stream.build(rt)
+    loc.fluent = fake = FakeFluent()
+    list(loc.pages(Window(None, window.end)))
+    assert fake.calls[-1][1] == {"updatedOn": None}  # full run: no filter
+    list(loc.pages(window))
+    assert fake.calls[-1][1]["updatedOn"]["from"] == "2026-01-02T03:04:05.678Z"
+    loc = locations_stream.build(rt, {"incremental": False})
+    loc.fluent = fake = FakeFluent()
+    list(loc.pages(window))
+    assert fake.calls[-1][1] == {"updatedOn": None}  # always reads every location
