@@ -404,3 +404,28 @@ def test_ct_webhook_answers(shop):
     assert resp.status_code == 200 and resp.json["status"] == "ignored"
     assert [r.status for r in ct_rows(shop)] == ["ignored"]
     assert fluent_order_refs(shop) == []
+
+
+def test_concurrent_copies_create_one_order_and_one_customer(shop):
+    order = place(
+        shop,
+        "ORD-RACE",
+        customerEmail="race@example.com",
+        paymentInfo=payment(19792, "tx-race"),
+    )
+    base = notification(shop, order["id"])
+    ids = []
+    for n in range(4):  # four copies under different message ids, handled in parallel
+        resp = shop.client.post(WEBHOOK, json=base | {"id": f"copy-{n}"}, headers=TOKEN)
+        ids.append(resp.json["id"])
+    rows = [shop.wait_for(i) for i in ids]
+    assert [r.status for r in rows] == ["done"] * 4, [r.last_error for r in rows]
+    assert sorted(r.result["status"] for r in rows).count("created") == 1
+    got = fluent_order(shop, "ORD-RACE")
+    assert len(got["financialTransactions"]["edges"]) == 1
+    data = shop.runtime.fluent().graphql(
+        "{ customers(first: 50) { edges { node { username } } } }"
+    )
+    assert [e["node"]["username"] for e in data["customers"]["edges"]] == [
+        "1_race@example.com"
+    ]

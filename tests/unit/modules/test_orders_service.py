@@ -95,3 +95,16 @@ def test_payments_from_expansion_or_api_and_unreadable_ones_reported():
     payments, missing = orders.load_payments(rt, order)
     assert [p["id"] for p in payments] == ["p1", "p2"]
     assert missing == ["p3"]
+
+
+def test_duplicate_errors_are_recognised():
+    from connector.clients.errors import GraphQLError
+
+    coded = GraphQLError(
+        "x", [{"message": "boom", "extensions": {"errorCode": "C0121E"}}]
+    )
+    texted = GraphQLError("x", [{"message": "Order with ref [A] already exists"}])
+    other = GraphQLError("x", [{"message": "Product with ref [B] not found"}])
+    assert customers.is_duplicate_error(coded)
+    assert customers.is_duplicate_error(texted)
+    assert not customers.is_duplicate_error(other)
