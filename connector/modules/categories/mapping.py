@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from connector.sync.stream import Planned
+
 SUMMARY_MAX = 255
 INACTIVE = "INACTIVE"
 ACTIVE = "ACTIVE"
@@ -95,3 +97,72 @@ def inactive_payload(kind: str, ref: str, catalogue: str) -> dict[str, Any]:
         "status": INACTIVE,
         "_only_if_exists": True,
     }
+
+
+def page_records(
+    categories: Sequence[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Records of one CT page (read with ``expand=ancestors[*]``) and the id -> ref map.
+
+    Each record is ``{"id", "category", "ancestors"}`` where ``ancestors`` lists the
+    expanded ancestors (root first) that are not in the page and not already carried by
+    an earlier record: they are planned with the record, at their own depth, so the
+    engine writes them before the category whatever the id order.
+    """
+    in_page = {c["id"] for c in categories}
+    refs: dict[str, str] = {}
+    for category in categories:
+        refs[category["id"]] = category_ref(category)
+        for ancestor in category.get("ancestors") or []:
+            obj = ancestor.get("obj")
+            if isinstance(obj, Mapping):
+                refs[obj["id"]] = category_ref(obj)
+    carried: set[str] = set()
+    records = []
+    for category in categories:
+        first = []
+        for ancestor in category.get("ancestors") or []:
+            obj, anc_id = ancestor.get("obj"), ancestor.get("id")
+            if isinstance(obj, Mapping) and anc_id not in in_page | carried:
+                carried.add(anc_id)
+                first.append(obj)
+        records.append({"id": category["id"], "category": category, "ancestors": first})
+    return records, refs
+
+
+def plan_record(
+    record: Mapping[str, Any],
+    refs: Mapping[str, str],
+    *,
+    catalogue: str,
+    locales: Sequence[str],
+    type_: str,
+) -> list[Planned]:
+    """Planned categories of one record: carried ancestors first, level = depth.
+
+    A deleted record (``{"id", "deleted": True, "ref"}``) plans a deactivation.
+    """
+    if record.get("deleted"):
+        payload = inactive_payload("category", record["ref"], catalogue)
+        return [Planned(record["id"], payload, record["ref"], level=0)]
+    out = []
+    for category in [*(record.get("ancestors") or []), record["category"]]:
+        parent = category.get("parent") or {}
+        parent_ref = None
+        if parent.get("id"):
+            obj = parent.get("obj")
+            parent_ref = (
+                category_ref(obj)
+                if isinstance(obj, Mapping)
+                else refs.get(parent["id"])
+            ) or parent["id"]
+        payload = category_payload(
+            category,
+            parent_ref=parent_ref,
+            catalogue=catalogue,
+            locales=locales,
+            type_=type_,
+        )
+        depth = len(category.get("ancestors") or [])
+        out.append(Planned(category["id"], payload, payload["ref"], level=depth))
+    return out

@@ -26,7 +26,7 @@ from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
 from .catalogue import CatalogueWriter, Ident
-from .mapping import category_payload, category_ref, inactive_payload
+from .mapping import inactive_payload, page_records, plan_record
 from .options import CategoryOptions
 from .reading import window_pages, window_total
 
@@ -75,29 +75,9 @@ class CategoryStream(Stream):
                 yield Page(self.prepare_deleted(chunk), last)
 
     def prepare(self, categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Records of one page: each category with the missing ancestors to create
-        first; also resolves refs and prefetches Fluent existence for the page."""
-        in_page = {c["id"] for c in categories}
-        refs: dict[str, str] = {}
-        for category in categories:
-            refs[category["id"]] = category_ref(category)
-            for ancestor in category.get("ancestors") or []:
-                obj = ancestor.get("obj")
-                if isinstance(obj, dict):
-                    refs[obj["id"]] = category_ref(obj)
-        attached: set[str] = set()
-        records = []
-        for category in categories:
-            first = []
-            for ancestor in category.get("ancestors") or []:
-                obj, anc_id = ancestor.get("obj"), ancestor.get("id")
-                if isinstance(obj, dict) and anc_id not in in_page | attached:
-                    attached.add(anc_id)
-                    first.append(obj)
-            records.append(
-                {"id": category["id"], "category": category, "ancestors": first}
-            )
-        self._refs = refs
+        """Records of one page (see ``mapping.page_records``); also prefetches which
+        planned categories without a fingerprint already exist in Fluent."""
+        records, self._refs = page_records(categories)
         self._prefetch(records)
         return records
 
@@ -138,35 +118,16 @@ class CategoryStream(Stream):
                 yield gone
 
     # -- mapping -------------------------------------------------------------------------
-    def plan(self, record: dict[str, Any]) -> Iterator[Planned | Skip]:
-        if record.get("deleted"):
-            payload = inactive_payload("category", record["ref"], self.opts.catalogue)
-            yield Planned(record["id"], payload, record["ref"], level=0)
-            return
-        for ancestor in record.get("ancestors") or []:
-            yield self._planned(ancestor)
-        yield self._planned(record["category"])
-
-    def _planned(self, category: Mapping[str, Any]) -> Planned:
-        parent = category.get("parent") or {}
-        parent_id = parent.get("id")
-        parent_ref = None
-        if parent_id:
-            obj = parent.get("obj")
-            parent_ref = (
-                category_ref(obj)
-                if isinstance(obj, dict)
-                else self._refs.get(parent_id)
-            ) or parent_id
-        payload = category_payload(
-            category,
-            parent_ref=parent_ref,
-            catalogue=self.opts.catalogue,
-            locales=self.opts.locales,
-            type_=self.opts.type,
+    def plan(self, record: dict[str, Any]) -> list[Planned | Skip]:
+        return list(
+            plan_record(
+                record,
+                self._refs,
+                catalogue=self.opts.catalogue,
+                locales=self.opts.locales,
+                type_=self.opts.type,
+            )
         )
-        level = len(category.get("ancestors") or [])
-        return Planned(category["id"], payload, payload["ref"], level=level)
 
     # -- writing -------------------------------------------------------------------------
     def write(
