@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -20,77 +21,9 @@ from connector.store import messages
 TOKEN = {"Authorization": "Bearer test-token-1"}
 WEBHOOK = "/webhooks/commercetools"
 
-CT_FIXTURE = {
-    "messages": False,
-    "types": [
-        {
-            "key": "fluent-order",
-            "name": "Fluent order",
-            "resourceTypeIds": ["order"],
-            "fieldDefinitions": [
-                {
-                    "name": "pickupLocationRef",
-                    "type": {"name": "String"},
-                    "label": {"en": "Pickup location"},
-                    "required": False,
-                }
-            ],
-        }
-    ],
-    "shippingMethods": [
-        {
-            "key": "standard",
-            "name": "Standard",
-            "price": {"currencyCode": "EUR", "centAmount": 495},
-        },
-        {
-            "key": "click-collect",
-            "name": "Click & Collect",
-            "price": {"currencyCode": "EUR", "centAmount": 0},
-        },
-    ],
-    "channels": [{"key": "fluent-oms", "roles": ["OrderExport"], "name": "Fluent OMS"}],
-    "products": [
-        {
-            "key": "runner",
-            "name": "Trail Runner",
-            "published": True,
-            "variants": [
-                {
-                    "sku": "RUN-42-BLK",
-                    "prices": [{"currencyCode": "EUR", "centAmount": 8999}],
-                },
-                {
-                    "sku": "SOCK-3PK",
-                    "prices": [{"currencyCode": "EUR", "centAmount": 1299}],
-                },
-            ],
-        },
-        {
-            "key": "mystery",
-            "name": "Mystery box",
-            "published": True,
-            "variants": [
-                {
-                    "sku": "MYSTERY-1",
-                    "prices": [{"currencyCode": "EUR", "centAmount": 500}],
-                }
-            ],
-        },
-    ],
-    "customers": [
-        {
-            "key": "jane",
-            "email": "Jane.Doe@Example.com",
-            "firstName": "Jane",
-            "lastName": "Doe",
-            "addresses": [
-                {"country": "DE", "city": "Berlin", "phone": "+49 30 1234567"}
-            ],
-            "defaultShippingAddress": 0,
-        }
-    ],
-}
+PAYLOADS = Path(__file__).parents[2] / "payloads" / "commercetools"
+# types, shipping methods, an OrderExport channel, products, customer "jane"
+CT_FIXTURE = json.loads((PAYLOADS / "orders_sandbox_seed.json").read_text("utf-8"))
 FLUENT_FIXTURE = {
     "locations": [
         {
