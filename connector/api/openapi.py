@@ -90,6 +90,15 @@ def response_schema(
     return response["content"]["application/json"]["schema"]
 
 
+def response_problems(method: str, path: str, status: int, body: Any) -> list[str]:
+    """Why a real answer does not match the document (empty list: it does)."""
+    try:
+        schema = response_schema(path.split("?")[0], method, status)
+    except KeyError as exc:
+        return [str(exc.args[0])]
+    return check(body, schema)
+
+
 # -- JSON Schema (the subset the document uses) -------------------------------------------
 def resolve(node: Any, doc: dict[str, Any]) -> Any:
     while isinstance(node, dict) and "$ref" in node:

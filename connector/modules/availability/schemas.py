@@ -102,16 +102,16 @@ def parse_items(text: str) -> list[tuple[str, int]]:
         if not sep:
             sku, qty = part, "1"
         if not sku or len(sku) > MAX_REF:
-            raise ValidationError(f"entry {n + 1}: empty or too long SKU", "items")
+            raise ValidationError({"items": [f"entry {n + 1}: empty or too long SKU"]})
         try:
             quantity = int(qty)
         except ValueError:
             raise ValidationError(
-                f"entry {n + 1}: quantity {qty!r} is not an integer", "items"
+                {"items": [f"entry {n + 1}: quantity {qty!r} is not an integer"]}
             ) from None
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationError(
-                f"entry {n + 1}: quantity must be 1..{MAX_QUANTITY}", "items"
+                {"items": [f"entry {n + 1}: quantity must be 1..{MAX_QUANTITY}"]}
             )
         out.append((sku, quantity))
     return out
