@@ -4,7 +4,9 @@ Parsed and checked with marshmallow; a bad option is a ConfigError naming the ro
 the field. Secrets are env var NAMES (``secret_env``, ``tokens_env``), read when the
 route is first used. The optional payload ``schema`` maps top-level field names to a
 type (``string``, ``integer``, ``number``, ``boolean``, ``object``, ``list``, ``any``) or
-to ``{type, required}``; a bare type means required.
+to ``{type, required}``; a bare type means required. Unknown keys are errors, except the
+handler's own: ``target`` and ``external_out`` (external_out.send) and
+``handler_options`` (for a partner handler, read from ``ctx.route.options``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ class _OptionsSchema(Schema):
     id_field = fields.String(load_default=None, allow_none=True)
     resource_type = fields.String(load_default=None, allow_none=True)
     schema = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
+    # Options of the route's handler, not of the source: passed through unchecked.
+    target = fields.Raw()
+    external_out = fields.Raw()
+    handler_options = fields.Raw()
 
     @validates_schema
     def _auth_needs_secret(self, data: dict[str, Any], **kw: Any) -> None:

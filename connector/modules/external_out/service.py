@@ -55,7 +55,7 @@ def queue_delivery(
         runtime.enqueue(DELIVER_TASK, queue="default", delivery_id=row_id)
     log.info(
         "external_out.delivery.queued",
-        extra={"delivery_id": row_id, "target": target, "created": created},
+        extra={"delivery_id": row_id, "target": target, "new_row": created},
     )
     return {"delivery_id": row_id, "created": created}
 

@@ -2,10 +2,12 @@
 
 ``modules.external_out`` holds the SSRF allow-list (``allow_networks``, ``allow_hosts``),
 defaults (``timeout_seconds``, ``max_attempts``, ``backoff_base``, ``backoff_max``,
-``batch_size``) and named ``targets``. A route with handler ``external_out.send`` gives
-its target inline in ``options`` (``url`` or ``url_env``, ``secret_env``, ``template``,
-``headers``, ``timeout_seconds``, ``max_attempts``) and/or names one with ``target:``
-(route options win). The signing secret is an env var NAME (comma-separated values
+``batch_size``) and named ``targets``. A route with handler ``external_out.send`` names
+a target with ``options.target`` and/or gives one inline in ``options.external_out``
+(``url`` or ``url_env``, ``secret_env``, ``template``, ``headers``,
+``timeout_seconds``, ``max_attempts``; inline keys win). Nesting keeps these apart from
+the options of the route's source (an external route's ``secret_env`` is the INBOUND
+secret). The signing secret is an env var NAME (comma-separated values
 sign with each, for rotation).
 """
 
@@ -34,7 +36,6 @@ class _TargetSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    target = fields.String()
     url = fields.String()
     url_env = fields.String()
     secret_env = fields.String()
@@ -118,17 +119,18 @@ def resolve_target(runtime: Runtime, name: str) -> Target:
     route = runtime.registry.route(name)
     merged: dict[str, Any] = {}
     if route is not None and route.handler == HANDLER:
-        own = _load(f"route {name!r} options", route.options)
-        if own.get("target"):
-            ref = own["target"]
+        ref = route.options.get("target")
+        if ref is not None:
             if ref not in settings.targets:
                 raise ConfigError(
                     f"route {name!r}: unknown external_out target {ref!r}"
                 )
-            merged.update(
-                _load(f"modules.external_out.targets.{ref}", settings.targets[ref])
-            )
-        merged.update(own)
+            where = f"modules.external_out.targets.{ref}"
+            merged.update(_load(where, settings.targets[ref]))
+        inline = route.options.get("external_out") or {}
+        if not isinstance(inline, Mapping):
+            raise ConfigError(f"route {name!r}: options.external_out must be a mapping")
+        merged.update(_load(f"route {name!r} options.external_out", inline))
     elif name in settings.targets:
         merged = _load(f"modules.external_out.targets.{name}", settings.targets[name])
     else:
