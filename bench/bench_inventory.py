@@ -142,7 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skus", type=int, default=10_000)
     parser.add_argument("--locations", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=25)
     parser.add_argument("--max-in-flight", type=int, default=8)
     parser.add_argument("--page-size", type=int, default=5000)
     parser.add_argument("--change-percent", type=float, default=1.0)

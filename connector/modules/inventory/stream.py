@@ -216,7 +216,7 @@ def build(
         runtime.fluent(),
         config.fluent.virtual_catalogue_ref,
         rules,
-        opts.stream(batch_size=100, max_in_flight=8, overlap_seconds=120),
+        opts.stream(batch_size=25, max_in_flight=8, overlap_seconds=120),
         page_size=opts.integer("page_size", 5000, 1, 5000),
         group_ref=opts.text("group_ref", None),
     )

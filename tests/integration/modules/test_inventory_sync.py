@@ -8,6 +8,7 @@ import requests
 from click.testing import CliRunner
 
 from connector.cli import main
+from connector.store import fingerprints
 
 CHANNEL_KEY = "fluent-ats"  # CTP_INVENTORY_CHANNEL_KEY of the test env
 
@@ -82,6 +83,13 @@ def test_inventory_sync_full_no_change_and_one_sku(connected):
     incremental = connected.run_sync("inventory")
     assert (incremental.stats.read, incremental.stats.written) == (0, 0)
     assert ct_calls(connected) == {}
+
+    # fingerprints lost (new store): entries are read in bulk and compared, not written
+    fingerprints.forget(connected.runtime.store, "inventory")
+    reread = connected.run_sync("inventory", full=True)
+    assert (reread.stats.unchanged, reread.stats.written) == (40, 0)
+    assert ct_writes(connected) == 0
+    assert ct_calls(connected)["GET /<project_key>/inventory"] == 2  # 40 SKUs / 25
 
     # one SKU changes in Fluent: exactly one CT write (and one bulk read)
     change_stock(connected, "P-00007-1", 5)

@@ -9,6 +9,7 @@ from pathlib import Path
 import requests
 
 from connector.modules.locations.stream import build
+from connector.store import fingerprints
 from connector.sync.engine import SyncEngine
 
 FIXTURE = Path(__file__).parents[2] / "payloads" / "fluent" / "locations.json"
@@ -88,6 +89,13 @@ def test_location_sync_creates_updates_and_marks_channels(connected):
     again = connected.run_sync("locations", full=True)
     assert (again.stats.read, again.stats.unchanged, again.stats.written) == (6, 5, 0)
     assert ct_calls(connected) == {}
+
+    # fingerprints lost (new store): channels are read back and compared, not written
+    fingerprints.forget(connected.runtime.store, "locations")
+    reset_calls(connected)
+    reread = connected.run_sync("locations", full=True)
+    assert (reread.stats.unchanged, reread.stats.written) == (5, 0)
+    assert all(k.startswith("GET") for k in ct_calls(connected))
 
     # one location changed in Fluent (updatedOn moves): exactly its channel is updated
     versions = {k: c["version"] for k, c in channels(connected).items()}
