@@ -98,12 +98,9 @@ def _authorize() -> Response | None:
     scopes = state_scopes.get(request.endpoint)
     if scopes is not None:
         check_scope(token, scopes[0], scopes[1], request.method not in ("GET", "HEAD"))
-    if (
-        request.endpoint == "ct.product_projections_query"
-        or request.endpoint.startswith("ct.product_projections")
-    ):
-        if request.args.get("staged", "false").lower() == "true":
-            check_scope(token, ("view_products",), ("manage_products",), False)
+    staged = request.args.get("staged", "false").lower() == "true"
+    if staged and request.endpoint.startswith("ct.product_projections"):
+        check_scope(token, ("view_products",), ("manage_products",), False)
     return None
 
 

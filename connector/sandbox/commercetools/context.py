@@ -9,7 +9,7 @@ sorting for speed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app, request
@@ -31,9 +31,6 @@ class SandboxState:
     calls: CallLog
     faults: Faults
     pusher: Pusher
-    scopes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
-        default_factory=dict
-    )
 
 
 def state() -> SandboxState:

@@ -22,7 +22,7 @@ from .resources.base import apply_actions
 from .resources.orders import place_order
 from .resources.product_actions import KIND as PRODUCT_KIND
 from .seed import seed
-from .store import Doc, UpdateContext
+from .store import Doc
 
 bp = Blueprint("ct_control", __name__, url_prefix="/_sandbox")
 
@@ -199,6 +199,3 @@ def stats() -> Response:
     return respond(
         {"counts": counts, "subscriptions": len(state().pusher.subscriptions)}
     )
-
-
-__all__ = ["bp", "UpdateContext"]

@@ -15,6 +15,7 @@ from typing import Any
 from .errors import (
     CtError,
     invalid_field,
+    invalid_json,
     invalid_operation,
     referenced_not_found,
     required_field,
@@ -189,8 +190,6 @@ def build_custom(
 
 
 def invalid_json_missing(where: str) -> CtError:
-    from .errors import invalid_json
-
     return invalid_json(f"{where}: Missing required value")
 
 

@@ -15,11 +15,17 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..context import respond_page, state
-from ..errors import duplicate_field, invalid_json, invalid_operation, not_found
+from ..errors import (
+    duplicate_field,
+    invalid_input,
+    invalid_json,
+    invalid_operation,
+    not_found,
+)
 from ..query import parse_query, run
 from ..store import Collection, Doc, Store
 from ..util import check_type, localized, money, new_id, ref, require, require_datetime
-from .base import state_scopes
+from .base import single_response, state_scopes
 from .common import check_localized, check_str, ensure_unique, to_ref
 
 _TOP_FIELDS = (
@@ -236,8 +242,6 @@ def _projection_source(staged: bool) -> str:
 def _staged_flag() -> bool:
     raw = request.args.get("staged", "false").lower()
     if raw not in ("true", "false"):
-        from ..errors import invalid_input
-
         raise invalid_input(f"Malformed parameter: staged: Invalid boolean '{raw}'.")
     return raw == "true"
 
@@ -266,8 +270,6 @@ def register_projections(bp: Blueprint) -> None:
         proj = coll.view(_projection_source(_staged_flag()), doc["id"]) if doc else None
         if proj is None:
             raise not_found(res_id or key or "", "ID" if res_id is not None else "key")
-        from .base import single_response
-
         return single_response(proj)
 
     def by_id(project_key: str, res_id: str) -> Response:
@@ -285,4 +287,4 @@ def register_projections(bp: Blueprint) -> None:
         state_scopes[f"{bp.name}.{endpoint}"] = (VIEW_SCOPES, ("manage_products",))
 
 
-__all__ = ["ref", "projection", "collection", "create", "register_projections"]
+__all__ = ["collection", "create", "projection", "ref", "register_projections"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ..context import json_body, respond, respond_page, state
-from ..errors import invalid_input, invalid_json, not_found
+from ..errors import concurrent_modification, invalid_input, invalid_json, not_found
 from ..query import parse_query, run
 from ..store import Collection, Doc
 from ..util import check_type, now_iso, require
@@ -84,8 +84,6 @@ def register_project(bp: Blueprint) -> None:
         with st.store.lock:
             current = st.store.project
             if version != current["version"]:
-                from ..errors import concurrent_modification
-
                 raise concurrent_modification(project_key, version, current["version"])
             updated = dict(current)
             for action in actions:

@@ -14,7 +14,7 @@ from typing import Any
 from ..custom import FIELD_TYPES, RESOURCE_TYPE_IDS
 from ..errors import invalid_json, invalid_operation
 from ..store import Collection, Doc, Store, UpdateContext
-from ..util import check_type, localized, ref, require
+from ..util import check_type, localized, require
 from .base import Kind
 from .common import (
     check_bool,
@@ -268,4 +268,4 @@ STATE_KIND = Kind(
     delete_messages=_delete_messages,
 )
 
-__all__ = ["TYPE_KIND", "STATE_KIND", "builtin_initial_state", "ref"]
+__all__ = ["STATE_KIND", "TYPE_KIND", "builtin_initial_state"]
