@@ -48,14 +48,23 @@ LOCATION_FIELDS = """
     allHours monStart monEnd tueStart tueEnd wedStart wedEnd thuStart thuEnd
     friStart friEnd satStart satEnd sunStart sunEnd
   }
-  networks(first: 100) { edges { node { ref } } }
 """
-QUERY = (
-    "query ConnectorLocations($updatedOn: DateRange, $first: Int, $after: String) {"
-    " locations(updatedOn: $updatedOn, first: $first, after: $after) {"
-    " edges { cursor node {" + LOCATION_FIELDS + "} }"
-    " pageInfo { hasNextPage } } }"
-)
+NETWORKS_FIELD = "networks(first: 100) { edges { node { ref } } }"
+
+
+def locations_query(with_networks: bool) -> str:
+    """The search query; the networks of each location only when filtering by one.
+
+    The network filter is applied to ``networks`` client-side, as Fluent's own
+    connector does (the top-level ``locations`` search has the ``updatedOn`` filter).
+    """
+    fields = LOCATION_FIELDS + (NETWORKS_FIELD if with_networks else "")
+    return (
+        "query ConnectorLocations($updatedOn: DateRange, $first: Int, $after: String) {"
+        " locations(updatedOn: $updatedOn, first: $first, after: $after) {"
+        " edges { cursor node {" + fields + "} }"
+        " pageInfo { hasNextPage } } }"
+    )
 
 
 def fluent_time(value: datetime) -> str:
@@ -81,7 +90,7 @@ class LocationsStream(Stream):
         rules: LocationRules,
         options: StreamOptions | None = None,
         *,
-        page_size: int = 500,
+        page_size: int = 100,
         incremental: bool = True,
     ) -> None:
         super().__init__(options)
@@ -102,7 +111,7 @@ class LocationsStream(Stream):
         range_ = updated_on(window) if self.incremental else None
         variables: dict[str, Any] = {"updatedOn": range_}
         for nodes, cursor in self.fluent.iter_connection(
-            QUERY,
+            locations_query(bool(self.rules.network_ref)),
             variables,
             ("locations",),
             page_size=self.page_size,
@@ -189,6 +198,6 @@ def build(
         runtime.fluent(),
         rules_from(runtime, opts),
         opts.stream(batch_size=25, max_in_flight=4, overlap_seconds=120),
-        page_size=opts.integer("page_size", 500, 1, 5000),
+        page_size=opts.integer("page_size", 100, 1, 5000),
         incremental=opts.flag("incremental", True),
     )

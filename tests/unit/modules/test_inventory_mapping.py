@@ -118,7 +118,7 @@ def test_locations_needs_credentials_only(tmp_path):
     assert exc.value.names == ["FLUENT_PASSWORD"]
     stream = locations_stream.build(runtime(tmp_path, **FULL))
     assert stream.rules.network_ref is None  # FLUENT_NETWORK_REF unset: all locations
-    assert stream.options.batch_size == 25 and stream.page_size == 500
+    assert stream.options.batch_size == 25 and stream.page_size == 100
 
 
 def test_options_are_read_and_checked(tmp_path):
@@ -189,6 +189,7 @@ def test_streams_read_inside_the_window(tmp_path):
     loc.fluent = fake = FakeFluent()
     list(loc.pages(Window(None, window.end)))
     assert fake.calls[-1][1] == {"updatedOn": None}  # full run: no filter
+    assert "networks(first: 100)" not in fake.calls[-1][0]  # no network filter
     list(loc.pages(window))
     assert fake.calls[-1][1]["updatedOn"]["from"] == "2026-01-02T03:04:05.678Z"
     loc = locations_stream.build(rt, {"incremental": False})
