@@ -255,3 +255,10 @@ def test_sync_info_and_order_number(ct):
     assert ct.get("/orders/order-number=ORD-1").status_code == 404
     found = ct.ok(ct.get("/orders", where='orderNumber = "ORD-1B"'))
     assert found["total"] == 1
+    stale = ct.api("DELETE", "/orders/order-number=ORD-1B", params={"version": 1})
+    assert _error(stale) == (409, "ConcurrentModification")
+    deleted = ct.api("DELETE", "/orders/order-number=ORD-1B", params={"version": 2})
+    assert deleted.status_code == 200 and deleted.json()["orderNumber"] == "ORD-1B"
+    assert ct.get(f"/orders/{order['id']}").status_code == 404
+    gone = ct.ok(ct.get("/messages", where='type = "OrderDeleted"'))["results"]
+    assert gone[0]["order"]["id"] == order["id"] and gone[0]["resourceVersion"] == 3

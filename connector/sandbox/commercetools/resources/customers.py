@@ -230,6 +230,7 @@ KIND = Kind(
     manage_scopes=("manage_customers",),
     create=create,
     created_body=lambda doc: {"customer": doc},
+    delete_messages=lambda doc: [("CustomerDeleted", {})],
     actions={
         "changeEmail": _change_email,
         "setFirstName": _field_action("firstName", "CustomerFirstNameSet"),

@@ -152,6 +152,7 @@ KIND = Kind(
     view_scopes=("view_orders",),
     manage_scopes=("manage_orders",),
     create=create_from_cart,
+    delete_messages=lambda doc: [("OrderDeleted", {"order": doc})],
     by_key=False,
     actions={
         "changeOrderState": _state_change(
@@ -197,7 +198,14 @@ def register_order_routes(bp: Blueprint) -> None:
                 return single_response(doc)
             if request.method == "POST":
                 return single_response(update_resource(KIND, doc["id"], "order number"))
-            return respond(st.store.delete("order", doc["id"], delete_version()))
+            deleted = st.store.delete(
+                "order",
+                doc["id"],
+                delete_version(),
+                KIND.delete_messages,
+                "order number",
+            )
+            return respond(deleted)
 
     def import_(project_key: str) -> Response:
         st = state()
