@@ -7,7 +7,9 @@
 - ``GET /api/v1/jobs/<run_id>``: status, counts, error and timestamps of one run.
 - ``GET /api/v1/jobs``: the latest runs (``module``, ``limit``).
 
-No sync work happens here: the worker runs the row (tasks/base.py ``run_batch``).
+No sync work and no API clients here: the worker builds the stream and runs the row
+(tasks/base.py ``run_batch``); a run that cannot start (e.g. a missing setting) is
+marked failed by the worker with the reason, visible through ``GET``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from connector.api.auth import require_token
-from connector.errors import ConnectorError
 from connector.models import SyncRun
 from connector.runtime import Runtime
 from connector.store import runs
@@ -28,6 +29,7 @@ from connector.sync.engine import APP_VERSION
 bp = Blueprint("jobs", __name__)
 BATCH_QUEUE = "batch"  # tasks/routing.py sends *.sync_batch there
 RETRY_AFTER_SECONDS = 10
+PENDING_SCOPE = ""  # runs failing before they start (e.g. a missing setting) keep it
 
 
 class StartSchema(Schema):
@@ -102,14 +104,10 @@ def start(module: str) -> ResponseReturnValue:
         params = _start_params()
     except ValidationError as exc:
         return _invalid(exc)
-    try:
-        scope = _scope(runtime, module)
-    except ConnectorError as exc:  # e.g. a missing credential: say why, run nothing
-        return jsonify(error="module_unavailable", message=str(exc)), 503
     run_id = runs.start(
         runtime.store,
         module,
-        scope,
+        PENDING_SCOPE,  # the worker sets the stream's scope when the run starts
         trigger="api",
         full=params["full"],
         dry_run=params["dry_run"],
@@ -146,13 +144,6 @@ def start(module: str) -> ResponseReturnValue:
     response.status_code = 202
     response.headers["Location"] = location
     return response
-
-
-def _scope(runtime: Runtime, module: str) -> str:
-    """The run's scope, from the stream (no I/O: streams build clients lazily)."""
-    from connector.sync.runner import build_stream
-
-    return build_stream(runtime, module).scope()
 
 
 @bp.get("/api/v1/jobs/<int:run_id>")
