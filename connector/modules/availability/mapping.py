@@ -98,17 +98,23 @@ def _coords(location: Mapping[str, Any]) -> tuple[float, float] | None:
     return float(lat), float(lon)
 
 
+def _sum_active(positions: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Quantity per SKU over ACTIVE positions (negative quantities count as 0)."""
+    total: dict[str, int] = {}
+    for vp in positions:
+        if vp.get("status") not in (None, "ACTIVE") or not vp.get("productRef"):
+            continue
+        sku = str(vp["productRef"])
+        total[sku] = total.get(sku, 0) + max(0, int(vp.get("quantity") or 0))
+    return total
+
+
 def _location_entry(
     query: AvailabilityQuery,
     location: Mapping[str, Any],
     positions: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
-    have: dict[str, int] = {}
-    for vp in positions:
-        if vp.get("status") not in (None, "ACTIVE"):
-            continue
-        sku = vp.get("productRef")
-        have[sku] = have.get(sku, 0) + max(0, int(vp.get("quantity") or 0))
+    have = _sum_active(positions)
     items = [
         {"sku": sku, "available": have.get(sku, 0), "sufficient": have.get(sku, 0) >= q}
         for sku, q in query.items
@@ -136,12 +142,7 @@ def map_stock(
     limit: int,
 ) -> dict[str, Any]:
     """The stock answer. Raises ``UnknownLocation`` for a pickup ref Fluent lacks."""
-    overall: dict[str, int] = {}
-    for vp in _nodes(data.get("positions")):
-        if vp.get("status") not in (None, "ACTIVE"):
-            continue
-        sku = vp.get("productRef")
-        overall[sku] = overall.get(sku, 0) + max(0, int(vp.get("quantity") or 0))
+    overall = _sum_active(_nodes(data.get("positions")))
     found = {}
     for node in _nodes(data.get("search")):
         location = node.get("location") or {}

@@ -180,6 +180,15 @@ class AvailabilityService:
             ) from None
         except ApiError as exc:
             raise self._translate(exc) from None
+        except mapping.UnknownLocation:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning(
+                "availability.fluent.malformed", extra={"error": type(exc).__name__}
+            )
+            raise FluentFailed(
+                f"unexpected answer from Fluent ({type(exc).__name__})"
+            ) from None
 
     def _translate(self, exc: ApiError) -> Exception:
         log.warning(

@@ -71,3 +71,11 @@ def test_a_hanging_call_is_cut_at_the_budget(tmp_path):
         service._bounded(lambda: time.sleep(1) or {})
     assert time.monotonic() - started < 0.8
     assert (info.value.error, info.value.retry_after) == ("fluent_timeout", 9)
+
+
+def test_a_malformed_fluent_answer_is_a_fluent_failure(tmp_path):
+    from connector.modules.availability.service import FluentFailed
+
+    service = app_for(tmp_path, "availability").extensions["availability"]
+    with pytest.raises(FluentFailed, match="KeyError"):
+        service._bounded(lambda: {}["edges"])
