@@ -179,7 +179,8 @@ def main() -> None:
             f"({generated['inventoryPositions']} positions) in "
             f"{time.perf_counter() - started:.1f}s; batch_size={args.batch_size} "
             f"max_in_flight={args.max_in_flight} page_size={args.page_size} "
-            f"ct_latency_ms={args.ct_latency_ms:g}",
+            f"ct_latency_ms={args.ct_latency_ms:g}; RSS before syncing "
+            f"{psutil.Process().memory_info().rss / 2**20:.0f} MB",
             flush=True,
         )
         if args.ct_latency_ms:
