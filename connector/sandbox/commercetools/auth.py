@@ -88,6 +88,7 @@ class Auth:
 
     def issue(self, request: Request) -> dict[str, object]:
         client_id = self._client(request)
+        # spec: query parameters; OAuth clients send a form body [I]: accept both
         grant = request.args.get("grant_type") or request.form.get("grant_type")
         if grant is None:
             raise oauth_error(

@@ -221,6 +221,7 @@ class Pusher:
             return data
         msg_id = str(next(_message_ids))
         stamp = now_iso()
+        # standard Pub/Sub push envelope [I: shape not confirmed by CT docs]
         envelope = {
             "message": {
                 "data": base64.b64encode(data).decode(),

@@ -69,6 +69,7 @@ def parse_where(clauses: list[str], variables: dict[str, list[str]]) -> Node | N
             raise invalid_input(f"Malformed parameter: where: {exc}") from None
     if not nodes:
         return None
+    # several where parameters are combined with AND [I]
     return nodes[0] if len(nodes) == 1 else And(nodes)
 
 
@@ -96,6 +97,7 @@ def parse_query(args: MultiDict[str, str]) -> QuerySpec:
         raise invalid_input(
             f"Malformed parameter: withTotal: Invalid boolean '{total}'."
         )
+    # withTotal=false omits "total" [I: absence behaviour]
     spec.with_total = total == "true"
     spec.expand = args.getlist("expand")
     return spec

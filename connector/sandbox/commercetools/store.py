@@ -137,6 +137,7 @@ class Store:
         """Bump version and lastModifiedAt of the working copy, store it, emit messages."""
         with self.lock:
             doc = ctx.doc
+            # +1 per request whatever the action count [I]; clients must not rely on it
             doc["version"] = current["version"] + 1
             doc["lastModifiedAt"] = now_iso()
             self._emit_all(type_id, doc, ctx.messages)

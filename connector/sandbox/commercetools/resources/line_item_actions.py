@@ -51,6 +51,7 @@ def transition_line_item_state(ctx: UpdateContext, action: Doc) -> None:
             f"The quantity {quantity} is not available in state '{source['key']}' of line "
             f"item '{line['id']}' (available: {held})."
         )
+    # defined transitions restrict targets; an empty list allows none [I]
     if "transitions" in source and target["id"] not in {
         t["id"] for t in source["transitions"]
     }:
