@@ -11,6 +11,7 @@ reason; the channel itself is still written.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from connector.sync.stream import Planned, Skip
 INVENTORY_SUPPLY = "InventorySupply"
 PRODUCT_DISTRIBUTION = "ProductDistribution"
 MANAGED_ROLES = (INVENTORY_SUPPLY, PRODUCT_DISTRIBUTION)
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{2,256}")  # commercetools resource keys
 ADDRESS_FIELDS = (  # Fluent primaryAddress field -> CT Address field
     ("street", "streetName"),
     ("street2", "additionalStreetInfo"),
@@ -156,6 +158,9 @@ def plan_location(
         return
     if rules.network_ref and not in_network(location, rules.network_ref):
         yield Skip(ref, f"not in network {rules.network_ref}")
+        return
+    if not KEY_PATTERN.fullmatch(rules.channel_key(ref)):
+        yield Skip(ref, "ref is not a valid channel key ([A-Za-z0-9_-], 2-256 chars)")
         return
     phone = _text(location.get("supportPhoneNumber"))
     primary = location.get("primaryAddress")

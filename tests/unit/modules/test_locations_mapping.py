@@ -206,6 +206,13 @@ def test_location_without_ref_is_skipped():
     assert plan({"id": "9", "ref": None}) == (None, [Skip("9", "location without ref")])
 
 
+@pytest.mark.parametrize("ref", ["LOC:SYD", "LOC SYD", "X", "L" * 257])
+def test_ref_that_is_no_valid_channel_key_is_skipped(ref):
+    loc = {**location("LOC-SYD"), "ref": ref}
+    planned, [skip] = plan(loc)
+    assert planned is None and skip.key == ref and "valid channel key" in skip.reason
+
+
 # -- update actions ----------------------------------------------------------------------
 def channel_from(draft: dict, type_id: str = "type-1") -> dict:
     """What commercetools holds after creating ``draft``."""
