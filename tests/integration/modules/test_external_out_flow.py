@@ -66,14 +66,9 @@ def test_signed_delivery_retries_then_succeeds_once(connected, monkeypatch, tmp_
         reconfigure(connected, monkeypatch, tmp_path, config(receiver.url))
         receiver.script = [503, 503]  # then 200
         order = {"ref": "CT-1", "total": 99.5, "lines": [{"sku": "A", "qty": 2}]}
+        raw, headers = signed({"id": "e-1", "order": order}, IN_SECRET)
         resp = connected.client.post(
-            "/webhooks/external/orders-out",
-            **dict(
-                zip(
-                    ("data", "headers"),
-                    signed({"id": "e-1", "order": order}, IN_SECRET),
-                )
-            ),
+            "/webhooks/external/orders-out", data=raw, headers=headers
         )
         assert resp.status_code == 200 and resp.json["status"] == "accepted"
         row = connected.wait_for(resp.json["id"])
@@ -131,11 +126,9 @@ def test_ssrf_loopback_private_link_local_and_redirects_refused(
     with running_receiver() as receiver:
         # No allow-list: the loopback receiver is refused, nothing reaches it.
         reconfigure(connected, monkeypatch, tmp_path, config(receiver.url, allow=False))
+        raw, headers = signed({"id": "e-2", "order": {}}, IN_SECRET)
         resp = connected.client.post(
-            "/webhooks/external/orders-out",
-            **dict(
-                zip(("data", "headers"), signed({"id": "e-2", "order": {}}, IN_SECRET))
-            ),
+            "/webhooks/external/orders-out", data=raw, headers=headers
         )
         row = connected.wait_for(resp.json["id"])
         delivery_id = row.result["delivery_id"]
