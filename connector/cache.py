@@ -152,10 +152,20 @@ class TtlCache:
 
 
 def make_cache(
-    name: str, *, ttl: float, redis_url: str | None, max_entries: int = 10_000
+    name: str,
+    *,
+    ttl: float,
+    redis_url: str | None,
+    max_entries: int = 10_000,
+    key_prefix: str = "",
 ) -> TtlCache:
-    """Redis when ``redis_url`` is set, the in-process backend otherwise."""
+    """Redis when ``redis_url`` is set, the in-process backend otherwise.
+
+    ``key_prefix`` (CONNECTOR_REDIS_PREFIX) namespaces the keys in a shared Redis.
+    """
     backend: Backend = (
         RedisBackend(redis_url) if redis_url else MemoryBackend(max_entries)
     )
-    return TtlCache(name, backend, ttl)
+    cache = TtlCache(name, backend, ttl)
+    cache.prefix = key_prefix + cache.prefix
+    return cache

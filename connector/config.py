@@ -70,6 +70,7 @@ class Config:
     database_url: str
     broker_url: str
     redis_url: str | None
+    redis_key_prefix: str
     embedded_broker: bool
     data_dir: Path
     api_tokens: tuple[str, ...]
@@ -291,6 +292,7 @@ def _build(env: Mapping[str, str]) -> Config:
         database_url=database_url,
         broker_url=broker_url,
         redis_url=redis_url,
+        redis_key_prefix=env.get("CONNECTOR_REDIS_PREFIX", ""),
         embedded_broker=embedded,
         data_dir=data_dir,
         api_tokens=_env_list(env.get("CONNECTOR_API_TOKENS")),

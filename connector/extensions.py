@@ -8,6 +8,7 @@ Without a broker URL the embedded broker is kombu's SQLAlchemy transport on SQLi
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from typing import Any
 
@@ -39,7 +40,12 @@ class ConnectorCelery(Celery):
 
 def make_celery(runtime: Runtime) -> ConnectorCelery:
     config = runtime.config
-    include = ["tasks.messages"] + [spec.tasks_module for spec in runtime.specs]
+    # a module without tasks (e.g. availability: an HTTP endpoint only) has no file
+    include = ["tasks.messages"] + [
+        spec.tasks_module
+        for spec in runtime.specs
+        if importlib.util.find_spec(spec.tasks_module) is not None
+    ]
     app = ConnectorCelery("connector", include=include, set_as_current=False)
     visibility = BATCH_TIME_LIMIT + config.retry.backoff_max + 600
     settings: dict[str, Any] = {
@@ -67,6 +73,10 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         "result_backend_transport_options": {"visibility_timeout": visibility},
         "enable_utc": True,
     }
+    if config.redis_key_prefix and not config.embedded_broker:
+        # several deployments (or test sessions) can share one Redis
+        for key in ("broker_transport_options", "result_backend_transport_options"):
+            settings[key] = {**settings[key], "global_keyprefix": config.redis_key_prefix}
     if config.embedded_broker:
         settings["broker_transport"] = "connector.extensions:EmbeddedBrokerTransport"
         settings["broker_transport_options"] = {}

@@ -66,7 +66,16 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def flush_redis(url: str) -> None:
+# One key prefix per test session: sessions running at the same time share Redis
+# without taking each other's tasks.
+SESSION_PREFIX = f"connector-test-{uuid.uuid4().hex[:8]}:"
+
+
+def flush_redis(url: str, prefix: str = SESSION_PREFIX) -> None:
+    """Delete this session's keys (never another session's)."""
     import redis
 
-    redis.Redis.from_url(url).flushdb()
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start : start + 500])

@@ -84,6 +84,7 @@ def backend_env(backend: str, tmp: Path) -> tuple[dict[str, str], Any]:
     url, name = services.create_pg_database()
     env["DATABASE_URL"] = url
     env["REDIS_URL"] = services.redis_url()
+    env["CONNECTOR_REDIS_PREFIX"] = services.SESSION_PREFIX
     services.flush_redis(env["REDIS_URL"])
     return env, lambda: services.drop_pg_database(name)
 

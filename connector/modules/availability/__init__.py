@@ -10,22 +10,7 @@ Options: YAML ``modules.availability`` (see schemas.OptionsSchema).
 
 from connector.modules import ModuleSpec
 
-
-class _SpecWithoutTasks(ModuleSpec):
-    """A spec whose module has no Celery tasks.
-
-    Workaround: the Celery app includes ``tasks.<name>`` for every enabled module and
-    fails to start when that file is missing. This module has no tasks, so it names its
-    own (task-free) package instead. Drop this once ModuleSpec can say "no tasks" or a
-    stub tasks/availability.py exists.
-    """
-
-    @property
-    def tasks_module(self) -> str:
-        return __name__
-
-
-SPEC = _SpecWithoutTasks(
+SPEC = ModuleSpec(
     name="availability",
     description="available-to-promise per SKU and location for storefronts (Fluent)",
 )

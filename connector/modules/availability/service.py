@@ -86,6 +86,7 @@ class AvailabilityService:
             "availability",
             ttl=self.options.cache_ttl_seconds,
             redis_url=runtime.config.redis_url,
+            key_prefix=runtime.config.redis_key_prefix,
             max_entries=self.options.cache_max_entries,
         )
         self._pool = ThreadPoolExecutor(
