@@ -17,19 +17,6 @@ FIXTURE = Path(__file__).parents[2] / "payloads" / "fluent" / "order_lifecycle.j
 BUSY = ("queued", "received", "processing", "retrying")
 
 
-def redeclare_queues(connected: Any) -> None:
-    """Re-create the broker's queue bindings after the fixture flushed Redis.
-
-    ``Stack.clean()`` FLUSHDBs Redis, which also drops kombu's ``_kombu.binding.*``
-    sets: a task published afterwards to a queue without a binding is silently
-    dropped (reported as a test-support gap; this is the workaround).
-    """
-    celery = connected.stack.app.extensions["celery"]
-    with celery.connection_for_write() as conn:
-        for queue in celery.conf.task_queues:
-            queue.bind(conn).declare()
-
-
 class Scenario:
     """One order, seeded in commercetools and Fluent (items ref = CT line item ids)."""
 
@@ -38,7 +25,6 @@ class Scenario:
         self.ct = connected.runtime.ct()
         self.http = requests.Session()
         self.fixture = json.loads(FIXTURE.read_text())
-        redeclare_queues(connected)
 
     # -- sandboxes ------------------------------------------------------------------
     def fluent(self, method: str, path: str, **kw: Any) -> requests.Response:
@@ -150,7 +136,7 @@ class Scenario:
         self.connected.wait_until(
             lambda: not any(messages.counts_by_status(store).get(s) for s in BUSY),
             timeout=30,
-            message="all messages finished",
+            message=f"all messages finished ({messages.counts_by_status(store)})",
         )
 
     def failures(self) -> list[tuple[str | None, str | None]]:
