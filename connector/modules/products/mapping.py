@@ -68,24 +68,23 @@ def _categories(
     return [category_key(r, ctx.options.catalogue) for r in refs]
 
 
-def _common(
-    product: Mapping[str, Any], variant: Mapping[str, Any], ctx: MappingContext
-) -> dict[str, Any]:
+def _shared(product: Mapping[str, Any], ctx: MappingContext) -> dict[str, Any]:
+    """Fields every entity of one product has in common (computed once)."""
     opts = ctx.options
     fields: dict[str, Any] = {
         "catalogue": catalogue_key(opts.catalogue),
         "status": ctx.status,
         "categories": _categories(product, ctx),
-        "prices": select_prices(
-            variant.get("prices"),
-            opts.prices if ctx.rules is None else ctx.rules,
-            ctx.now,
-        ),
     }
     summary = truncate(localized(product.get("description"), opts.locales), SUMMARY_MAX)
     if summary:
         fields["summary"] = summary
     return fields
+
+
+def _prices(variant: Mapping[str, Any], ctx: MappingContext) -> list[dict[str, Any]]:
+    rules = ctx.options.prices if ctx.rules is None else ctx.rules
+    return select_prices(variant.get("prices"), rules, ctx.now)
 
 
 def map_product(
@@ -100,6 +99,8 @@ def map_product(
     name = localized(product.get("name"), opts.locales) or ref
     master = product.get("masterVariant") or {}
     product_attrs = product.get("attributes") or []
+    shared = _shared(product, ctx)
+    master_prices: list[dict[str, Any]] | None = None
     out: list[Planned | Skip] = []
     skus: list[str] = []
     for variant in [master, *(product.get("variants") or [])]:
@@ -112,6 +113,9 @@ def map_product(
             out.append(Skip(vkey, f"SKU longer than {REF_MAX} characters"))
             continue
         values = attribute_values(variant.get("attributes"), product_attrs)
+        prices = _prices(variant, ctx)
+        if variant is master:
+            master_prices = prices
         payload = {
             "kind": "variant",
             "ref": sku,
@@ -120,7 +124,8 @@ def map_product(
             "name": name,
             "gtin": gtin(values, sku, opts),
             "attributes": fluent_attributes(values, opts, variant.get("images")),
-            **_common(product, variant, ctx),
+            "prices": prices,
+            **shared,
         }
         skus.append(sku)
         out.append(Planned(variant_key(sku), payload, sku, level=1))
@@ -132,7 +137,8 @@ def map_product(
         "name": name,
         "gtin": gtin(values, ref, opts),
         "attributes": fluent_attributes(values, opts, master.get("images")),
-        **_common(product, master, ctx),
+        "prices": _prices(master, ctx) if master_prices is None else master_prices,
+        **shared,
         "_variants": sorted(skus),
     }
     return [Planned(key, standard, ref, level=0), *out]

@@ -59,6 +59,8 @@ def _parse(stamp: Any) -> datetime | None:
 
 
 def _valid(price: Mapping[str, Any], now: datetime) -> bool:
+    if "validFrom" not in price and "validUntil" not in price:
+        return True
     start, end = _parse(price.get("validFrom")), _parse(price.get("validUntil"))
     return (start is None or start <= now) and (end is None or now < end)
 

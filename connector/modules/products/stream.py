@@ -82,6 +82,8 @@ class ProductStream(Stream):
         self._rules: tuple[PriceRule, ...] | None = None
         self._ctx: MappingContext | None = None
         self._exists: dict[Ident, bool] = {}
+        # id(record) -> (record, plan) of the current page
+        self._planned: dict[int, tuple[Any, list[Planned | Skip]]] = {}
 
     def scope(self) -> str:
         return f"ct:{self.ct.project_key}"
@@ -123,7 +125,12 @@ class ProductStream(Stream):
         return records
 
     def _prefetch(self, records: list[dict[str, Any]]) -> None:
-        planned = [p for r in records for p in self.plan(r) if isinstance(p, Planned)]
+        self._planned = {}
+        plans = {id(r): (r, self.plan(r)) for r in records}
+        self._planned = plans  # the engine plans the same record objects next
+        planned = [
+            p for _, items in plans.values() for p in items if isinstance(p, Planned)
+        ]
         known = fingerprints.lookup(
             self.runtime.store, MODULE, (p.key for p in planned)
         )
@@ -176,6 +183,11 @@ class ProductStream(Stream):
 
     # -- mapping -------------------------------------------------------------------------
     def plan(self, record: dict[str, Any]) -> list[Planned | Skip]:
+        """The mapping of one record (memoised for the records of the current page,
+        which ``prepare`` already mapped to prefetch existence)."""
+        cached = self._planned.get(id(record))
+        if cached is not None and cached[0] is record:
+            return cached[1]
         if record.get("deleted"):
             return [deleted_product(record["id"], record["ref"], self.opts.catalogue)]
         if self._ctx is None:

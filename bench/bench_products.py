@@ -1,0 +1,328 @@
+"""Benchmark of the products sync (commercetools products -> Fluent standard + variant
+products). Prints figures; not a test.
+
+Both sandboxes run in this process (SandboxServer on loopback) with ``--latency-ms``
+(default 20 ms) injected on every API call of both. The CT generator makes N products x
+V variants (default 10,000 x 3) spread over a few categories; the categories are synced
+first (not part of the figures). Each phase runs the sync engine in a child process
+(the "worker", so its peak RSS is not mixed with the sandboxes' data) against a fresh
+SQLite store (default) or a fresh PostgreSQL database (``--store postgres``):
+
+1. ``full``: ``--full`` sync into an empty Fluent catalogue,
+2. ``no-change full``: ``--full`` again (every product read and fingerprinted; no write),
+3. ``no-change incr``: an incremental run (the window holds nothing),
+4. ``1% changed``: 1% of the products renamed and repriced in CT (sandbox mutate
+   endpoint), then an incremental run (writes exactly those products and variants).
+
+Per phase: wall time, entities/s, CT read calls (GET), Fluent write requests (GraphQL
+requests containing mutations) and read requests, entities written, and the worker's
+peak RSS. Run: ``.venv/bin/python bench/bench_products.py`` (``--products``,
+``--variants``, ``--batch-size``, ``--max-in-flight``, ``--store``, ``--latency-ms``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from connector.config import Config  # noqa: E402
+from connector.runtime import Runtime  # noqa: E402
+from connector.sandbox import defaults as d  # noqa: E402
+from connector.store import migrate  # noqa: E402
+
+PG_ADMIN = os.environ.get("CONNECTOR_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def env_for(ct_url: str, fluent_url: str, database_url: str, data_dir: str) -> dict:
+    return {
+        "CONNECTOR_DATA_DIR": data_dir,
+        "DATABASE_URL": database_url,
+        "CONNECTOR_MODULES": "categories,products",
+        "CTP_PROJECT_KEY": d.CT_PROJECT_KEY,
+        "CTP_CLIENT_ID": d.CT_CLIENT_ID,
+        "CTP_CLIENT_SECRET": d.CT_CLIENT_SECRET,
+        "CTP_SCOPES": d.CT_SCOPES,
+        "CTP_API_URL": ct_url,
+        "CTP_AUTH_URL": ct_url,
+        "FLUENT_API_URL": fluent_url,
+        "FLUENT_ACCOUNT_ID": d.FLUENT_ACCOUNT_ID,
+        "FLUENT_RETAILER_ID": d.FLUENT_RETAILER_ID,
+        "FLUENT_CLIENT_ID": d.FLUENT_CLIENT_ID,
+        "FLUENT_CLIENT_SECRET": d.FLUENT_CLIENT_SECRET,
+        "FLUENT_USERNAME": d.FLUENT_USERNAME,
+        "FLUENT_PASSWORD": d.FLUENT_PASSWORD,
+        "FLUENT_CATALOGUE_REF": d.FLUENT_CATALOGUE_REF,
+    }
+
+
+# -- the worker (child process): one engine run, figures as one JSON line -------------
+def peak_rss_kb() -> int:
+    """High-water RSS of this process image (VmHWM). ``ru_maxrss`` is not used in
+    the worker: after fork+exec Linux carries the parent's high-water mark over."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def worker(args: argparse.Namespace) -> None:
+    from connector.modules.categories.options import CategoryOptions
+    from connector.modules.categories.stream import CategoryStream
+    from connector.modules.products.options import ProductOptions
+    from connector.modules.products.stream import ProductStream
+    from connector.sync.engine import SyncEngine
+
+    env = json.loads(os.environ["BENCH_ENV"])
+    runtime = Runtime(Config.from_env(env, read_dotenv=False))
+    tuning = {
+        "batch_size": args.batch_size,
+        "max_in_flight": args.max_in_flight,
+        "overlap_seconds": args.overlap_seconds,
+    }
+    catalogue = d.FLUENT_CATALOGUE_REF
+    if args.module == "categories":
+        stream: Any = CategoryStream(
+            runtime, CategoryOptions.from_mapping(tuning, catalogue)
+        )
+    else:
+        stream = ProductStream(runtime, ProductOptions.from_mapping(tuning, catalogue))
+    started = time.perf_counter()
+    result = SyncEngine(runtime.store, stream).run(full=args.full, trigger="bench")
+    wall = time.perf_counter() - started
+    peak_kb = peak_rss_kb()
+    print(
+        json.dumps(
+            {
+                "status": result.status,
+                "wall": wall,
+                "stats": result.stats.as_dict(),
+                "peak_rss_mb": peak_kb / 1024,
+            }
+        )
+    )
+
+
+# -- the driver ------------------------------------------------------------------------
+def counts(url: str) -> dict[str, int]:
+    return requests.get(f"{url}/_sandbox/calls", timeout=60).json()["counts"]
+
+
+def reset_calls(*urls: str) -> None:
+    for url in urls:
+        requests.delete(f"{url}/_sandbox/calls", timeout=60).raise_for_status()
+
+
+def run_phase(
+    args: argparse.Namespace,
+    env: dict,
+    ct_url: str,
+    fluent_url: str,
+    module: str,
+    full: bool,
+) -> dict[str, Any]:
+    reset_calls(ct_url, fluent_url)
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        "--module",
+        module,
+        "--batch-size",
+        str(args.batch_size),
+        "--max-in-flight",
+        str(args.max_in_flight),
+        "--overlap-seconds",
+        str(args.overlap_seconds),
+    ]
+    if full:
+        cmd.append("--full")
+    proc = subprocess.run(
+        cmd,
+        env={**os.environ, "BENCH_ENV": json.dumps(env)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-4000:])
+        raise SystemExit(f"{module} worker failed ({proc.returncode})")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    ct, fl = counts(ct_url), counts(fluent_url)
+    out["ct_reads"] = sum(v for k, v in ct.items() if k.startswith("GET "))
+    out["fluent_writes"] = fl.get("graphql:mutation", 0)
+    out["fluent_reads"] = fl.get("graphql:query", 0)
+    out["mutations"] = sum(
+        v
+        for k, v in fl.items()
+        if k.startswith(("graphql:create", "graphql:update", "graphql:remove"))
+    )
+    return out
+
+
+def report(name: str, out: dict[str, Any]) -> None:
+    s = out["stats"]
+    written = s["created"] + s["updated"]
+    entities = s["created"] + s["updated"] + s["unchanged"]
+    per_write = written / out["fluent_writes"] if out["fluent_writes"] else 0.0
+    print(
+        f"{name:<16} {out['wall']:8.1f} s {entities / out['wall']:9.0f} ent/s "
+        f"read={s['read']:>6} written={written:>6} unchanged={s['unchanged']:>6} "
+        f"failed={s['failed']} | CT reads {out['ct_reads']:>3} "
+        f"({s['read'] / max(out['ct_reads'], 1):.0f} products/read) | Fluent writes "
+        f"{out['fluent_writes']:>5} ({per_write:.1f} ent/request, "
+        f"{out['mutations']} mutations), reads "
+        f"{out['fluent_reads']:>3} | worker peak RSS {out['peak_rss_mb']:.0f} MB"
+    )
+
+
+def fresh_store(kind: str, tmp: str) -> tuple[str, Any]:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/bench.db", lambda: None
+    import psycopg
+
+    name = f"bench_products_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(PG_ADMIN + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    url = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{url}/{name}", drop
+
+
+def main(args: argparse.Namespace) -> None:
+    import logging
+
+    from connector.sandbox.commercetools import create_app as ct_app
+    from connector.sandbox.common import SandboxServer
+    from connector.sandbox.fluent import create_app as fluent_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    ct = SandboxServer(ct_app()).start()
+    fluent = SandboxServer(fluent_app()).start()
+    tmp = tempfile.mkdtemp(prefix="bench-products-")
+    database_url, drop = fresh_store(args.store, tmp)
+    try:
+        migrate.upgrade(database_url)
+        env = env_for(ct.url, fluent.url, database_url, tmp)
+        started = time.perf_counter()
+        requests.post(
+            f"{ct.url}/_sandbox/generate",
+            json={
+                "categories": args.categories,
+                "products": args.products,
+                "variants_per_product": args.variants,
+                "seed": 1,
+            },
+            timeout=600,
+        ).raise_for_status()
+        print(
+            f"seeded {args.products} products x {args.variants} variants, "
+            f"{args.categories} categories in {time.perf_counter() - started:.1f} s; "
+            f"store {args.store}; latency {args.latency_ms} ms per call on both "
+            f"sandboxes; batch {args.batch_size}, {args.max_in_flight} in flight"
+        )
+        for url in (ct.url, fluent.url):
+            requests.post(
+                f"{url}/_sandbox/faults",
+                json={"endpoint": "*", "latency_ms": args.latency_ms},
+                timeout=10,
+            ).raise_for_status()
+        cats = run_phase(args, env, ct.url, fluent.url, "categories", True)
+        report("categories", cats)
+        phases = [("full", True), ("no-change full", True), ("no-change incr", False)]
+        results = {}
+        for name, full in phases:
+            results[name] = run_phase(args, env, ct.url, fluent.url, "products", full)
+            report(name, results[name])
+        mutated = requests.post(
+            f"{ct.url}/_sandbox/products/mutate",
+            json={"fraction": args.change_fraction, "seed": 3},
+            timeout=600,
+        ).json()["mutated"]
+        name = f"{args.change_fraction:.0%} changed"
+        results[name] = run_phase(args, env, ct.url, fluent.url, "products", False)
+        report(name, results[name])
+        expected = mutated * (1 + args.variants)
+        s = results[name]["stats"]
+        print(
+            f"  {mutated} products changed -> expected {expected} entities written, "
+            f"got {s['created'] + s['updated']} (created {s['created']})"
+        )
+        full_run = results["full"]
+        written = full_run["stats"]["created"] + full_run["stats"]["updated"]
+        print("targets:")
+        checks = [
+            ("full sync <= 120 s", full_run["wall"] <= 120),
+            (
+                "<= 1 CT read per 500 products (full)",
+                full_run["ct_reads"] <= args.products / 500,
+            ),
+            (
+                ">= 25 written entities per Fluent write request (full)",
+                written >= 25 * full_run["fluent_writes"],
+            ),
+            (
+                "no-change: 0 Fluent writes",
+                results["no-change full"]["fluent_writes"] == 0
+                and results["no-change incr"]["fluent_writes"] == 0,
+            ),
+            (
+                "1% changed: writes for those only",
+                s["created"] + s["updated"] == expected,
+            ),
+            (
+                "worker peak RSS <= 300 MB",
+                max(r["peak_rss_mb"] for r in results.values()) <= 300,
+            ),
+        ]
+        for label, ok in checks:
+            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
+        sandbox_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"(sandboxes process peak RSS {sandbox_rss:.0f} MB, not the worker)")
+    finally:
+        drop()
+        ct.stop()
+        fluent.stop()
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--products", type=int, default=10_000)
+    p.add_argument("--variants", type=int, default=3)
+    p.add_argument("--categories", type=int, default=50)
+    p.add_argument("--latency-ms", type=float, default=20.0)
+    p.add_argument("--batch-size", type=int, default=25)
+    p.add_argument("--max-in-flight", type=int, default=4)
+    p.add_argument("--overlap-seconds", type=float, default=5.0)
+    p.add_argument("--change-fraction", type=float, default=0.01)
+    p.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--module", default="products", help=argparse.SUPPRESS)
+    p.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.worker:
+        worker(arguments)
+    else:
+        main(arguments)
