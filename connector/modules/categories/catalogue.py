@@ -28,9 +28,12 @@ from connector.sync.stream import Planned, WriteOutcome
 
 log = logging.getLogger(__name__)
 
+# Fluent rejects queries of complexity >= 11,111 (C0001E): existence searches select
+# only ``ref`` (8 x 500 nodes per request); detail searches (nested connections of up
+# to 50 + 100 nodes) go 25 refs per request.
 REF_CHUNK = 500
-DETAIL_CHUNK = 100
 PARTS_PER_QUERY = 8
+DETAIL_CHUNK = 25
 Ident = tuple[str, str]  # (kind, ref)
 Existence = Mapping[Ident, bool]
 
@@ -130,7 +133,8 @@ class CatalogueWriter:
             for chunk in chunks(refs, DETAIL_CHUNK if extra else REF_CHUNK):
                 parts.append((kind, list(chunk), f"ref {extra}".strip()))
         found: dict[Ident, dict[str, Any]] = {}
-        for group in chunks(parts, PARTS_PER_QUERY):
+        per_query = 1 if details else PARTS_PER_QUERY
+        for group in chunks(parts, per_query):
             params = ["$c: ProductCatalogueKey"]
             fields: list[str] = []
             variables: dict[str, Any] = {"c": {"ref": self.catalogue}}

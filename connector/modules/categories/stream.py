@@ -106,8 +106,8 @@ class CategoryStream(Stream):
             tombstone.setdefault(ref, fingerprints.fingerprint(stone))
             if digest != tombstone[ref]:
                 candidates.append((key, ref))
-        for start in range(0, len(candidates), 500):
-            chunk = candidates[start : start + 500]
+        for start in range(0, len(candidates), 100):  # keeps the URL short
+            chunk = candidates[start : start + 100]
             ids = [cid for cid, _ in chunk]
             alive = self.ct.query(
                 "categories", where=f"id in {ct_in(ids)}", limit=len(ids)

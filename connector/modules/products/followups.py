@@ -23,8 +23,8 @@ from connector.modules.categories.mapping import INACTIVE, category_key
 from .mapping import variant_key
 from .options import ProductOptions
 
-CATEGORIES = "categories(first: 1000) { edges { node { ref } } }"
-VARIANTS = "variants(first: 1000) { edges { node { ref status } } }"
+CATEGORIES = "categories(first: 50) { edges { node { ref } } }"
+VARIANTS = "variants(first: 100) { edges { node { ref status } } }"  # CT: <= 100
 
 
 def details(options: ProductOptions) -> dict[str, str]:

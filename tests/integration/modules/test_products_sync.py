@@ -262,3 +262,21 @@ def test_product_messages_via_poller_and_webhook(connected) -> None:
     assert row.status == "done", row.last_error
     assert row.result["status"] == "synced"
     assert fluent_standard(connected, "city-sock")["status"] == "ACTIVE"
+
+    # a change notification without a real change: same fingerprint, no Fluent write
+    reset_calls(connected.fluent_url)
+    resp = connected.client.post(
+        "/webhooks/commercetools?token=test-token-2",
+        json={
+            "notificationType": "ResourceUpdated",
+            "projectKey": "demo-shop",
+            "resource": {"typeId": "product", "id": product["id"]},
+            "version": product["version"] + 1,
+            "oldVersion": product["version"],
+            "modifiedAt": "2026-11-29T12:00:00.000Z",
+        },
+    )
+    row = connected.wait_for(resp.get_json()["id"], timeout=10)
+    assert row.status == "done", row.last_error
+    assert row.result == {"status": "synced", "read": 1, "unchanged": 2}
+    assert calls(connected.fluent_url).get("graphql:mutation", 0) == 0
