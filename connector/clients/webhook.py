@@ -20,7 +20,7 @@ import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -116,7 +116,7 @@ class AddressPolicy:
         if name in self.allow_hosts:
             return infos
         for info in infos:
-            addr = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            addr = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             reason = self.check_address(addr)
             if reason:
                 raise _Refused(f"refused {name}: {reason} (not allow-listed)")
@@ -186,7 +186,6 @@ class WebhookClient:
         self.policy = policy
         self.timeout = timeout
         self.session = requests.Session()
-        self.session.max_redirects = MAX_REDIRECTS
         if policy is not None:
             self.session.trust_env = False  # a proxy would bypass the address check
             adapter = _guarded_adapter(policy)
@@ -204,23 +203,58 @@ class WebhookClient:
         timeout: float | None = None,
         auth: tuple[str, str] | None = None,
     ) -> PostResult:
-        """POST once; 2xx -> PostResult, else an ApiError (``transient`` flag set)."""
+        """POST once; 2xx -> PostResult, else an ApiError (``transient`` flag set).
+
+        Only 307/308 redirects are followed (they keep the method and body), at most
+        MAX_REDIRECTS, each hop checked by the address policy; 301/302/303 would turn
+        the POST into a GET and are errors.
+        """
         where = _describe(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            resp = self._send(url, where, data, headers, timeout, auth)
+            status = resp.status_code
+            location = resp.headers.get("Location")
+            if status not in (307, 308) or not location:
+                break
+            url = urljoin(url, location)
+            where = _describe(url)
+        else:
+            raise BadRequest(
+                f"POST {where}: more than {MAX_REDIRECTS} redirects",
+                service=self.service,
+            )
+        text = resp.text[:500]
+        if status < 300:
+            return PostResult(status, text)
+        message = f"POST {where} -> {status}"
+        kw: dict[str, Any] = {"status": status, "body": text, "service": self.service}
+        retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+        if status == 429:
+            raise RateLimited(message, retry_after=retry_after, **kw)
+        if status >= 500 or status in TRANSIENT_4XX:
+            raise ServerError(message, retry_after=retry_after, **kw)
+        raise BadRequest(message, **kw)
+
+    def _send(
+        self,
+        url: str,
+        where: str,
+        data: bytes | Mapping[str, str] | str,
+        headers: Mapping[str, str] | None,
+        timeout: float | None,
+        auth: tuple[str, str] | None,
+    ) -> requests.Response:
         try:
-            resp = self.session.post(
+            return self.session.post(
                 url,
                 data=data,
                 headers=dict(headers or {}),
                 timeout=timeout or self.timeout,
                 auth=auth,
+                allow_redirects=False,
             )
         except _Refused as exc:
             raise AddressRefused(str(exc), service=self.service) from None
-        except requests.TooManyRedirects:
-            raise BadRequest(
-                f"POST {where}: more than {MAX_REDIRECTS} redirects",
-                service=self.service,
-            ) from None
         except (requests.Timeout, requests.ConnectionError) as exc:
             refused = _find_refusal(exc)
             if refused is not None:
@@ -232,25 +266,9 @@ class WebhookClient:
             raise BadRequest(
                 f"POST {where}: {type(exc).__name__}", service=self.service
             ) from None
-        text = resp.text[:500]
-        status = resp.status_code
-        if status < 300:
-            return PostResult(status, text)
-        message = f"POST {where} -> {status}"
-        kw: dict[str, Any] = {"status": status, "body": text, "service": self.service}
-        retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-        if status == 429:
-            return _raise(RateLimited(message, retry_after=retry_after, **kw))
-        if status >= 500 or status in TRANSIENT_4XX:
-            return _raise(ServerError(message, retry_after=retry_after, **kw))
-        return _raise(BadRequest(message, **kw))
 
     def close(self) -> None:
         self.session.close()
-
-
-def _raise(exc: Exception) -> PostResult:
-    raise exc
 
 
 def _find_refusal(exc: BaseException | None) -> _Refused | None:

@@ -160,5 +160,5 @@ def handle_external(name: str) -> ResponseReturnValue:
             error="unknown_route", message=f"no external route named {name!r}"
         ), 404
     raw = request.get_data(cache=False)
-    answer = receive(runtime, source, raw, request.headers, request.args)
+    answer = receive(runtime, source, raw, request.headers, request.args)  # type: ignore[arg-type]
     return jsonify(answer.body), answer.status

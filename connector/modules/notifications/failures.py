@@ -110,8 +110,8 @@ def collect(store: Store, since: datetime, until: datetime) -> FailureReport:
         store, since, until, limit=ROW_LIMIT
     )
     report.groups = [
-        *group("messages", [tuple(r) for r in msg_rows]),
-        *group("runs", [tuple(r) for r in run_rows]),
+        *group("messages", [(r[0], r[1], r[2]) for r in msg_rows]),
+        *group("runs", [(r[0], r[1], r[2]) for r in run_rows]),
         *group("deliveries", [(d.id, d.target, d.last_error) for d in deliveries]),
     ]
     return report

@@ -158,7 +158,7 @@ def test_ssrf_loopback_private_link_local_and_redirects_refused(
         # Allow-listed loopback receiver that redirects to a private address: the
         # redirect hop is checked like the first request and refused.
         reconfigure(connected, monkeypatch, tmp_path, config(receiver.url, allow=True))
-        receiver.redirect_to = "http://10.0.0.7/internal"
+        receiver.redirects["/bounce"] = "http://10.0.0.7/internal"
         did = queue_delivery(runtime, "bounce", {"n": 1}, "ssrf:redirect")[
             "delivery_id"
         ]
@@ -166,5 +166,14 @@ def test_ssrf_loopback_private_link_local_and_redirects_refused(
             lambda: outbox.get(store, did).status == "failed", message="redirect"
         )
         assert "10.0.0.7 is private" in outbox.get(store, did).last_error
-        assert [h.path for h in receiver.posts()] == ["/bounce"]
-        assert receiver.posts()[0].status == 307
+        assert [(h.path, h.status) for h in receiver.posts()] == [("/bounce", 307)]
+
+        # A 307 to an allowed address is followed with the same signed POST.
+        receiver.redirects["/bounce"] = "/landing"
+        did = queue_delivery(runtime, "bounce", {"n": 2}, "ssrf:follow")["delivery_id"]
+        connected.wait_until(
+            lambda: outbox.get(store, did).status == "delivered", message="followed"
+        )
+        landing = receiver.posts("/landing")
+        assert [h.status for h in landing] == [200] and landing[0].json() == {"n": 2}
+        assert signing.verify([OUT_SECRET], landing[0].body, landing[0].headers) is None

@@ -1,7 +1,7 @@
 """Helpers of the external_in/external_out/notifications/event_errors tests (no tests).
 
 - ``Receiver``: a tiny Flask app on loopback (SandboxServer) that records every request
-  and answers from a script of statuses (then 200), optionally redirecting.
+  and answers from a script of statuses (then 200), or with a 307 for given paths.
 - ``reconfigure``: give the RUNNING connector (its web app AND its worker thread share
   one Runtime) the routes and options of a YAML text for one test: the config, the
   registry and the notifier are swapped with monkeypatch and restored afterwards.
@@ -45,16 +45,18 @@ class Receiver:
     def __init__(self) -> None:
         self.hits: list[Hit] = []
         self.script: list[int] = []
-        self.redirect_to: str | None = None
+        self.redirects: dict[str, str] = {}  # path -> Location of a 307
         self._lock = threading.Lock()
         app = Flask("receiver")
 
         @app.route("/<path:path>", methods=["POST", "GET"])
         def anything(path: str) -> Response:
             with self._lock:
-                status = self.script.pop(0) if self.script else 200
-                if self.redirect_to:
+                location = self.redirects.get("/" + path)
+                if location:
                     status = 307
+                else:
+                    status = self.script.pop(0) if self.script else 200
                 self.hits.append(
                     Hit(
                         "/" + path,
@@ -65,8 +67,8 @@ class Receiver:
                     )
                 )
             resp = Response("{}", status=status, mimetype="application/json")
-            if status == 307:
-                resp.headers["Location"] = self.redirect_to or "/"
+            if location:
+                resp.headers["Location"] = location
             if status == 503:
                 resp.headers["Retry-After"] = "0"
             return resp
