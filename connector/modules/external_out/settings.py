@@ -41,7 +41,7 @@ class _TargetSchema(Schema):
     secret_env = fields.String()
     template = fields.Raw(allow_none=True)
     headers = fields.Dict(keys=fields.String(), values=fields.String())
-    timeout_seconds = fields.Float(validate=validate.Range(min=0.1, max=120))
+    timeout_seconds = fields.Float(validate=validate.Range(min=0.1, max=60))
     max_attempts = fields.Integer(validate=validate.Range(min=1, max=50))
 
 
@@ -52,7 +52,7 @@ class _ModuleSchema(Schema):
     allow_networks = fields.List(fields.String(), load_default=list)
     allow_hosts = fields.List(fields.String(), load_default=list)
     timeout_seconds = fields.Float(
-        load_default=10.0, validate=validate.Range(min=0.1, max=120)
+        load_default=10.0, validate=validate.Range(min=0.1, max=60)
     )
     max_attempts = fields.Integer(load_default=8, validate=validate.Range(min=1))
     backoff_base = fields.Float(load_default=2.0, validate=validate.Range(min=0))

@@ -102,6 +102,11 @@ def test_signed_delivery_retries_then_succeeds_once(connected, monkeypatch, tmp_
         # Each attempt is signed afresh; the delivery id is stable across attempts.
         assert len({h.headers["X-Connector-Delivery"] for h in hits}) == 1
 
+        [status] = outbox.status_by_target(store)
+        assert (status.target, status.counts) == ("orders-out", {"delivered": 1})
+        assert status.oldest_pending_at is None
+        assert status.last_error.startswith("ServerError: POST http://127.0.0.1:")
+
         # The same message handled again (replay, redelivery): no second POST.
         route = connected.runtime.registry.route("orders-out")
         again = send(
