@@ -255,13 +255,18 @@ def messages_replay(
 @click.argument("module")
 @click.option("--full", is_flag=True, help="Ignore the checkpoint: read everything.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write every entity read, even unchanged ones (repairs hand-edited targets).",
+)
 @friendly_errors
-def sync(module: str, full: bool, dry_run: bool) -> None:
+def sync(module: str, full: bool, dry_run: bool, force: bool) -> None:
     """Run MODULE's batch sync in the foreground."""
     from connector.sync_cli import run_foreground
 
     runtime = load_runtime()
-    sys.exit(run_foreground(runtime, module, full=full, dry_run=dry_run))
+    sys.exit(run_foreground(runtime, module, full=full, dry_run=dry_run, force=force))
 
 
 # -- not built yet --------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from connector.runtime import Runtime
@@ -10,7 +12,9 @@ from connector.sync.runner import build_stream
 from connector.sync.stats import SyncStats
 
 
-def run_foreground(runtime: Runtime, module: str, *, full: bool, dry_run: bool) -> int:
+def run_foreground(
+    runtime: Runtime, module: str, *, full: bool, dry_run: bool, force: bool = False
+) -> int:
     """Run one sync; return the process exit code (0 ok, 1 failed or partial)."""
     stream = build_stream(runtime, module)
     state: dict[str, object] = {}
@@ -23,7 +27,7 @@ def run_foreground(runtime: Runtime, module: str, *, full: bool, dry_run: bool) 
             label=label,
             show_pos=True,
             show_eta=bool(total),
-            file=click.get_text_stream("stderr"),
+            file=sys.stderr,
         )
         bar.__enter__()
         state["bar"] = bar
@@ -40,6 +44,7 @@ def run_foreground(runtime: Runtime, module: str, *, full: bool, dry_run: bool) 
         result = engine.run(
             full=full,
             dry_run=dry_run,
+            force=force,
             trigger="cli",
             progress=progress,
             on_start=on_start,

@@ -23,6 +23,7 @@ def queue_for(name: str) -> str:
     return "default"
 
 
-def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
-               **kw: Any) -> dict[str, str]:
+def route_task(
+    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any
+) -> dict[str, str]:
     return {"queue": queue_for(name)}

@@ -41,7 +41,8 @@ class MutationResult:
 
 
 def _error_text(err: dict[str, Any]) -> str:
-    code = (err.get("extensions") or {}).get("code")
+    ext = err.get("extensions") or {}
+    code = ext.get("code") or ext.get("errorCode") or ext.get("classification")
     message = str(err.get("message", err))
     return f"{code}: {message}" if code else message
 

@@ -89,12 +89,17 @@ class SyncEngine:
         *,
         full: bool = False,
         dry_run: bool = False,
+        force: bool = False,
         trigger: str = "cli",
         progress: Progress | None = None,
         on_start: Callable[[int, int | None], None] | None = None,
         run_id: int | None = None,
     ) -> RunResult:
-        """Run once. ``run_id``: a `pending` run row created by the caller (jobs API)."""
+        """Run once. ``run_id``: a `pending` run row created by the caller (jobs API).
+
+        ``force`` writes every entity read, ignoring stored fingerprints (to repair
+        targets edited by hand); it still tells the writer which entities exist.
+        """
         module, scope = self.stream.module, self.stream.scope()
         stats = SyncStats()
         checkpoint = checkpoints.acquire(
@@ -133,7 +138,7 @@ class SyncEngine:
                 thread_name_prefix=f"sync-{module}",
             ) as pool:
                 for page in self.stream.pages(window):
-                    self._page(page, stats, pool, dry_run)
+                    self._page(page, stats, pool, dry_run, force)
                     if not dry_run:
                         pending = {**pending, "after": page.cursor}
                         self._save({**cursor, "run": pending})
@@ -183,7 +188,12 @@ class SyncEngine:
             raise LeaseLost(f"lease of {self.stream.module} lost to another run")
 
     def _page(
-        self, page: Page, stats: SyncStats, pool: ThreadPoolExecutor, dry_run: bool
+        self,
+        page: Page,
+        stats: SyncStats,
+        pool: ThreadPoolExecutor,
+        dry_run: bool,
+        force: bool = False,
     ) -> None:
         stats.read += len(page.records)
         planned: list[Planned] = []
@@ -203,7 +213,7 @@ class SyncEngine:
         changed = [
             p
             for p in planned
-            if p.key not in known or known[p.key].hash != hashes[p.key]
+            if force or p.key not in known or known[p.key].hash != hashes[p.key]
         ]
         stats.unchanged += len(planned) - len(changed)
         if dry_run:

@@ -174,3 +174,11 @@ def test_levels_skips_and_failures(store):
     result = SyncEngine(store, retry).run()
     assert retry.written == ["id-005"]
     assert result.status == "succeeded" and result.stats.unchanged == 4
+
+
+def test_force_rewrites_unchanged_entities_as_updates(store):
+    SyncEngine(store, MemoryStream(records(4))).run()
+    forced = MemoryStream(records(4))
+    result = SyncEngine(store, forced).run(full=True, force=True)
+    assert sorted(forced.written) == [f"id-{i:03d}" for i in range(4)]
+    assert result.stats.updated == 4 and result.stats.unchanged == 0
