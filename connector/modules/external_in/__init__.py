@@ -5,7 +5,7 @@ name, its ``options`` say how to authenticate (HMAC or token), the optional payl
 schema and where the message id comes from (options.py); its ``handler`` is a
 registered name (e.g. ``external_out.send``) or a partner's dotted path. The receiving
 side lives in connector/webhooks/external.py; the signature scheme in signing.py.
-This module has no default routes and no tasks of its own: dotted-path handlers run on
+This module has no default routes and no tasks file: dotted-path handlers run on
 ``messages.handle_event``, registered ones on their module's ``handle_event``.
 """
 
