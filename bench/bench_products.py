@@ -190,7 +190,7 @@ def report(name: str, out: dict[str, Any]) -> None:
     )
 
 
-def fresh_store(kind: str, tmp: str) -> tuple[str, Any]:
+def fresh_store(kind: str, tmp: str, query: str = "") -> tuple[str, Any]:
     if kind == "sqlite":
         return f"sqlite:///{tmp}/bench.db", lambda: None
     import psycopg
@@ -204,7 +204,7 @@ def fresh_store(kind: str, tmp: str) -> tuple[str, Any]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     url = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1)
-    return f"{url}/{name}", drop
+    return f"{url}/{name}" + (f"?{query}" if query else ""), drop
 
 
 def main(args: argparse.Namespace) -> None:
@@ -218,7 +218,7 @@ def main(args: argparse.Namespace) -> None:
     ct = SandboxServer(ct_app()).start()
     fluent = SandboxServer(fluent_app()).start()
     tmp = tempfile.mkdtemp(prefix="bench-products-")
-    database_url, drop = fresh_store(args.store, tmp)
+    database_url, drop = fresh_store(args.store, tmp, args.pg_query)
     try:
         migrate.upgrade(database_url)
         env = env_for(ct.url, fluent.url, database_url, tmp)
@@ -314,6 +314,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--overlap-seconds", type=float, default=5.0)
     p.add_argument("--change-fraction", type=float, default=0.01)
     p.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    p.add_argument(
+        "--pg-query",
+        default="",
+        help="query string for the PostgreSQL URL, e.g. "
+        "'options=-c%%20plan_cache_mode%%3Dforce_custom_plan'",
+    )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--module", default="products", help=argparse.SUPPRESS)
     p.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
