@@ -50,10 +50,10 @@ def apply_records(store: Store, stream: Stream, records: Iterable[Any]) -> SyncS
             saved = []
             for outcome in outcomes:
                 _count(outcome, stats)
-                item = by_key.get(outcome.key)
-                if item is not None and outcome.status in WRITTEN:
-                    ref = outcome.target_ref or item.target_ref
-                    saved.append(Stored(item.key, ref, hashes[item.key]))
+                done = by_key.get(outcome.key)
+                if done is not None and outcome.status in WRITTEN:
+                    ref = outcome.target_ref or done.target_ref
+                    saved.append(Stored(done.key, ref, hashes[done.key]))
             fingerprints.save(store, module, saved)
     return stats
 

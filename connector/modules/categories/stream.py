@@ -13,6 +13,7 @@ writes go through ``catalogue.CatalogueWriter``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -29,6 +30,8 @@ from .catalogue import CatalogueWriter, Ident
 from .mapping import inactive_payload, page_records, plan_record
 from .options import CategoryOptions
 from .reading import window_pages, window_total
+
+log = logging.getLogger(__name__)
 
 EXPAND = ("ancestors[*]",)
 MODULE = "categories"
@@ -88,7 +91,12 @@ class CategoryStream(Stream):
         return records
 
     def _prefetch(self, records: list[dict[str, Any]]) -> None:
-        planned = [p for r in records for p in self.plan(r) if isinstance(p, Planned)]
+        planned: list[Planned] = []
+        for record in records:
+            try:
+                planned.extend(p for p in self.plan(record) if isinstance(p, Planned))
+            except Exception:  # noqa: BLE001 - the engine's own plan call reports it
+                log.debug("categories.plan.failed", extra={"record": record.get("id")})
         known = fingerprints.lookup(
             self.runtime.store, MODULE, (p.key for p in planned)
         )

@@ -11,6 +11,7 @@ The mapping itself (``mapping.map_product``) is pure; writes go through
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -30,6 +31,8 @@ from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutc
 from .followups import details, make_followups
 from .mapping import MappingContext, deleted_product, map_product
 from .options import PriceRule, ProductOptions
+
+log = logging.getLogger(__name__)
 
 MODULE = "products"
 RESOURCE = "product-projections"
@@ -126,7 +129,12 @@ class ProductStream(Stream):
 
     def _prefetch(self, records: list[dict[str, Any]]) -> None:
         self._planned = {}
-        plans = {id(r): (r, self.plan(r)) for r in records}
+        plans: dict[int, tuple[Any, list[Planned | Skip]]] = {}
+        for record in records:
+            try:
+                plans[id(record)] = (record, self.plan(record))
+            except Exception:  # noqa: BLE001 - the engine's own plan call reports it
+                log.debug("products.plan.failed", extra={"record": record.get("id")})
         self._planned = plans  # the engine plans the same record objects next
         planned = [
             p for _, items in plans.values() for p in items if isinstance(p, Planned)
