@@ -133,7 +133,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         if verdict["stale"]:
             return []
         actions = state_actions(current, incoming.status, mappings)
-        if applied is None or applied.status != incoming.status:
+        if incoming.status and (applied is None or applied.status != incoming.status):
             other = custom_type_id(current)
             other_fields = None
             if other and (our_type is None or other != our_type.id):
