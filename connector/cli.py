@@ -304,10 +304,46 @@ def sandbox(host: str, ct_port: int, fluent_port: int) -> None:
 
 
 @main.command()
-def demo() -> None:
-    """Run every module end to end on the embedded default (not built yet)."""
-    click.echo("connector demo is not built yet (issue #6).", err=True)
-    sys.exit(2)
+@click.option(
+    "--keep-running",
+    is_flag=True,
+    help="Leave everything up afterwards (web, Flower, sandboxes) to explore.",
+)
+@click.option(
+    "--timeout",
+    default=120.0,
+    show_default=True,
+    help="Seconds within which everything must converge.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    help="Where the SQLite store/broker and logs go (default: a temp dir).",
+)
+@click.option("--flower-port", default=5555, show_default=True)
+@friendly_errors
+def demo(
+    keep_running: bool, timeout: float, data_dir: str | None, flower_port: int
+) -> None:
+    """Run every module end to end on the embedded default (no Redis/PostgreSQL).
+
+    Starts both sandboxes, the web app, a real Celery worker with beat, seeds a small
+    retailer, drives catalog, stores, stock, orders (HD and CC), the Fluent lifecycle,
+    availability, external webhooks and the failed-event summary; prints what each
+    module did and exits 0 only if everything converged.
+    """
+    from pathlib import Path
+
+    from connector.demo.runner import run_demo
+
+    code = run_demo(
+        keep_running=keep_running,
+        timeout=timeout,
+        data_dir=Path(data_dir) if data_dir else None,
+        flower_port=flower_port,
+        echo=click.echo,
+    )
+    sys.exit(code)
 
 
 if __name__ == "__main__":

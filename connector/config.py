@@ -25,7 +25,23 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_FILE = PACKAGE_DIR / "connector.yml"
 
 # Modules enabled by default. Adding a module: its files, plus one line here.
-DEFAULT_MODULES: tuple[str, ...] = ("ct_messages",)
+DEFAULT_MODULES: tuple[str, ...] = (
+    "ct_messages",
+    "categories",
+    "products",
+    "customers",
+    "orders",
+    "locations",
+    "inventory",
+    "order_status",
+    "fulfilments",
+    "consignments",
+    "availability",
+    "external_in",
+    "external_out",
+    "notifications",
+    "event_errors",
+)
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,10 @@ def build_schedule(runtime: Runtime) -> dict[str, dict[str, Any]]:
                     "options": {"expires": float(every), "queue": "batch"},
                 }
         for periodic in spec.periodic:
-            every = config.schedule_seconds(periodic.entry) or periodic.every_seconds
-            if every:
+            every = config.schedule_seconds(periodic.entry)
+            if every is None:
+                every = periodic.every_seconds
+            if every:  # 0 disables the entry
                 schedule[periodic.entry] = {
                     "task": periodic.task,
                     "schedule": float(every),

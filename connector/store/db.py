@@ -33,6 +33,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
+    # psycopg prepares repeated statements; PostgreSQL then may switch to a generic plan,
+    # which is slow for the fingerprint lookups (`IN` lists of varying keys). Custom
+    # plans keep them fast as the table grows.
+    kwargs.setdefault("connect_args", {"options": "-c plan_cache_mode=force_custom_plan"})
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)

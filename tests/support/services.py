@@ -72,10 +72,18 @@ SESSION_PREFIX = f"connector-test-{uuid.uuid4().hex[:8]}:"
 
 
 def flush_redis(url: str, prefix: str = SESSION_PREFIX) -> None:
-    """Delete this session's keys (never another session's)."""
+    """Delete this session's keys (never another session's).
+
+    kombu's exchange bindings (``_kombu.binding.*``) are kept: they are declared once
+    when the worker starts, and without them a published task is routed nowhere.
+    """
     import redis
 
     client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    keys = [
+        k
+        for k in client.scan_iter(match=f"{prefix}*", count=1000)
+        if b"_kombu.binding" not in k
+    ]
     for start in range(0, len(keys), 500):
         client.delete(*keys[start : start + 500])
