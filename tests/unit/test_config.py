@@ -152,10 +152,3 @@ def test_cli_requires_migrated_database(tmp_path):
     )
     assert result.exit_code == 2
     assert "connector db upgrade" in result.output
-
-
-def test_unbuilt_commands_say_so():
-    for command in ("demo",):
-        result = CliRunner().invoke(main, [command])
-        assert result.exit_code == 2
-        assert "not built yet" in result.output
