@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
-from connector.models import OutboundDelivery
 from connector.runtime import Runtime
-from connector.store import checkpoints, messages, runs
+from connector.store import checkpoints, messages, outbox, runs
 
 QUEUES = ("events", "batch", "default")
 
@@ -36,19 +33,11 @@ def queue_depths(runtime: Runtime) -> dict[str, int | str]:
 
 def collect_status(runtime: Runtime) -> dict[str, Any]:
     store = runtime.store
-    with store.session() as session:
-        outbox = dict(
-            session.execute(
-                select(OutboundDelivery.status, func.count()).group_by(
-                    OutboundDelivery.status
-                )
-            ).all()
-        )
     return {
         "checkpoints": checkpoints.all_checkpoints(store),
         "runs": runs.latest_per_module(store),
         "messages": messages.counts_by_status(store),
-        "outbox": outbox,
+        "outbox": outbox.status_by_target(store),
         "queues": queue_depths(runtime),
     }
 
@@ -79,10 +68,16 @@ def render_status(data: dict[str, Any]) -> str:
         "  " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none")
     )
     lines.append("Outbound deliveries:")
-    lines.append(
-        "  "
-        + (", ".join(f"{k}={v}" for k, v in sorted(data["outbox"].items())) or "none")
-    )
+    for target in data["outbox"]:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(target.counts.items()))
+        line = f"  {target.target:<20} {counts}"
+        if target.oldest_pending_at:
+            line += f"  oldest pending {target.oldest_pending_at:%Y-%m-%d %H:%M:%S}"
+        if target.last_error:
+            line += f"  last error: {target.last_error[:100]}"
+        lines.append(line)
+    if not data["outbox"]:
+        lines.append("  none")
     lines.append("Queue depth:")
     lines.append("  " + ", ".join(f"{q}={d}" for q, d in data["queues"].items()))
     return "\n".join(lines)
