@@ -157,8 +157,17 @@ class CommercetoolsClient(ApiClient):
         expand: Sequence[str] = (),
         extra: dict[str, Any] | None = None,
     ) -> Iterator[list[Resource]]:
-        """Pages sorted by id, resuming after ``after_id``; stops on a short page."""
+        """Pages sorted by id, resuming after ``after_id``.
+
+        Only the first page is counted (``withTotal=true``); later pages are not
+        (``withTotal=false``). The count lets the last full page end the iteration
+        without reading an empty page, so N records cost ceil(N / page_size) reads.
+        Callers bound ``where`` by a fixed upper time, so records can only leave the
+        set during the iteration, never join it: stopping at the count is safe.
+        """
         last = after_id
+        seen = 0
+        total: int | None = None
         while True:
             clauses = list(where)
             if last is not None:
@@ -168,14 +177,18 @@ class CommercetoolsClient(ApiClient):
                 where=clauses,
                 sort="id asc",
                 limit=page_size,
+                with_total=total is None and seen == 0,
                 expand=expand,
                 extra=extra,
             )
+            if total is None and isinstance(page.get("total"), int):
+                total = page["total"]
             results = page["results"]
             if results:
                 yield results
+                seen += len(results)
                 last = results[-1]["id"]
-            if len(results) < page_size:
+            if len(results) < page_size or (total is not None and seen >= total):
                 return
 
     def iter_all(self, resource: str, **kw: Any) -> Iterator[Resource]:
