@@ -351,9 +351,13 @@ def main() -> None:
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
+                    "--logfile",
+                    str(Path("/tmp") / f"{prefix.rstrip(':')}-worker.log"),
                 ],
                 env=env,
                 cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 start_new_session=True,
             )
         )
