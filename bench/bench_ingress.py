@@ -62,8 +62,9 @@ def make_connector_app(proposals: str = "") -> Any:
 
     - ``nosent``: no Celery ``task-sent`` event per publish (one Redis write, not two);
     - ``record``: ``messages.record`` with one prebuilt INSERT .. ON CONFLICT statement
-      executed with bound parameters on a plain connection (no ORM session, no
-      per-request statement construction).
+      executed with bound parameters on an autocommit connection (no ORM session, no
+      per-request statement construction, no BEGIN/COMMIT round trips: a single
+      statement is atomic on its own).
     """
     from connector import create_app
 
@@ -95,7 +96,12 @@ def _patch_record() -> None:
                 .returning(table.c.id)
             )
         now = utcnow()
-        with store.engine.begin() as conn:
+        engine = built.get("engine")
+        if engine is None:  # one statement is atomic: no BEGIN/COMMIT round trips
+            engine = built["engine"] = store.engine.execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        with engine.connect() as conn:
             return conn.execute(
                 stmt,
                 {
@@ -296,6 +302,34 @@ def start_gunicorn(
     raise RuntimeError(f"gunicorn {target} did not start")
 
 
+def cpu_seconds(proc: subprocess.Popen) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn tree, PostgreSQL and Redis."""
+    import psutil
+
+    out = {"server": 0.0, "postgres": 0.0, "redis": 0.0}
+    try:
+        root = psutil.Process(proc.pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for p in tree:
+        try:
+            t = p.cpu_times()
+            out["server"] += t.user + t.system
+        except psutil.NoSuchProcess:
+            continue
+    for p in psutil.process_iter(["name", "cpu_times"]):
+        name = p.info["name"] or ""
+        t = p.info["cpu_times"]
+        if t is None:
+            continue
+        if name.startswith("postgres"):
+            out["postgres"] += t.user + t.system
+        elif name.startswith("redis-server"):
+            out["redis"] += t.user + t.system
+    return out
+
+
 def stop(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     try:
@@ -325,6 +359,11 @@ def report(label: str, res: dict[str, Any]) -> None:
     print(
         f"{label:<11} {res['accepted']:>8} {res['errors']:>6} {res['wall']:>7.2f}"
         f" {res['rate']:>9.0f} {res['p50']:>8.2f} {res['p99']:>8.2f} {res['max']:>8.1f}"
+    )
+    cpu = res.get("cpu") or {}
+    print(
+        f"{'':<11} CPU ms per request: gunicorn {cpu.get('server', 0):.2f},"
+        f" postgres {cpu.get('postgres', 0):.2f}, redis {cpu.get('redis', 0):.2f}"
     )
     if res["error_kinds"]:
         print(f"            errors: {res['error_kinds']}")
@@ -394,9 +433,14 @@ def main() -> None:
             proc, port = start_gunicorn(target, env, args)
             try:
                 run_load(port, items[: args.warmup], args.procs, args.threads)
-                results[label] = run_load(
-                    port, items[args.warmup :], args.procs, args.threads
-                )
+                before = cpu_seconds(proc)
+                res = run_load(port, items[args.warmup :], args.procs, args.threads)
+                after = cpu_seconds(proc)
+                res["cpu"] = {
+                    k: (after[k] - before[k]) * 1000 / max(res["accepted"], 1)
+                    for k in after
+                }
+                results[label] = res
             finally:
                 stop(proc)
         import psycopg
