@@ -56,78 +56,6 @@ def make_bare_app() -> Any:
     return app
 
 
-def make_connector_app(proposals: str = "") -> Any:
-    """The connector with proposed ingress changes applied in-process (for measuring
-    them before they land in files this benchmark's author does not own):
-
-    - ``nosent``: no Celery ``task-sent`` event per publish (one Redis write, not two);
-    - ``record``: ``messages.record`` with one prebuilt INSERT .. ON CONFLICT statement
-      executed with bound parameters on an autocommit connection (no ORM session, no
-      per-request statement construction, no BEGIN/COMMIT round trips: a single
-      statement is atomic on its own).
-    """
-    from connector import create_app
-
-    app = create_app()
-    if "nosent" in proposals:
-        app.extensions["celery"].conf.task_send_sent_event = False
-    if "record" in proposals:
-        _patch_record()
-    return app
-
-
-def _patch_record() -> None:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from connector.models import InboundMessage, utcnow
-    from connector.store import messages
-
-    table = InboundMessage.__table__
-    built: dict[str, Any] = {}
-
-    def record(store: Any, msg: Any) -> int | None:
-        dialect = store.engine.dialect.name
-        stmt = built.get(dialect)
-        if stmt is None:
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            stmt = built[dialect] = (
-                insert(table)
-                .on_conflict_do_nothing(index_elements=["source", "message_id"])
-                .returning(table.c.id)
-            )
-        now = utcnow()
-        engine = built.get("engine")
-        if engine is None:  # one statement is atomic: no BEGIN/COMMIT round trips
-            engine = built["engine"] = store.engine.execution_options(
-                isolation_level="AUTOCOMMIT"
-            )
-        with engine.connect() as conn:
-            return conn.execute(
-                stmt,
-                {
-                    "source": msg.source,
-                    "message_id": msg.message_id[:255],
-                    "name": msg.name[:255],
-                    "resource_type": msg.resource_type,
-                    "resource_id": msg.resource_id,
-                    "route": msg.route,
-                    "handler": msg.handler,
-                    "status": msg.status,
-                    "attempts": 0,
-                    "deliveries": 0,
-                    "payload": msg.payload,
-                    "received_at": now,
-                    "updated_at": now,
-                },
-            ).scalar_one_or_none()
-
-    messages.record = record
-
-
-# -- signing ---------------------------------------------------------------------------
-_KEY: Any = None
-
-
 def _init_signer(pem: bytes) -> None:
     global _KEY
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -375,18 +303,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--procs", type=int, default=4, help="client processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per process")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--worker-class", default="sync")
-    parser.add_argument("--server-threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--server-threads", type=int, default=4)
     parser.add_argument(
         "--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
-    parser.add_argument(
-        "--proposals",
-        default="",
-        help="also measure proposed changes, e.g. 'nosent,record' (see make_connector_app)",
-    )
     args = parser.parse_args()
 
     import redis
@@ -396,7 +319,7 @@ def main() -> None:
 
     clients = args.procs * args.threads
     per_set = args.requests + args.warmup
-    variants = 2 if args.proposals else 1
+    variants = 1
     print(f"signing {per_set * variants} webhooks (2048-bit RSA)...", flush=True)
     bodies, public_pem = presign(per_set * variants)
     sets = [bodies[i * per_set : (i + 1) * per_set] for i in range(variants)]
@@ -419,14 +342,6 @@ def main() -> None:
         ("bare flask", "bench_ingress:make_bare_app()", sets[0]),
         ("connector", "connector.wsgi:app", sets[0]),
     ]
-    if args.proposals:
-        targets.append(
-            (
-                "proposals",
-                f"bench_ingress:make_connector_app('{args.proposals}')",
-                sets[1],
-            )
-        )
     results: dict[str, dict[str, Any]] = {}
     try:
         for label, target, items in targets:
@@ -468,12 +383,6 @@ def main() -> None:
     conn_res, bare = results["connector"], results["bare flask"]
     share = conn_res["rate"] / bare["rate"] * 100 if bare["rate"] else 0.0
     print(f"connector / bare rate: {share:.0f}%")
-    if "proposals" in results:
-        prop = results["proposals"]["rate"]
-        print(
-            f"with proposals ({args.proposals}): {prop / bare['rate'] * 100:.0f}% of"
-            f" bare, {prop / conn_res['rate']:.2f}x as is"
-        )
     expected = sum(
         res["accepted"] + args.warmup for k, res in results.items() if k != "bare flask"
     )

@@ -21,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     runtime = Runtime(config)
     runtime.registry  # noqa: B018 - validate routes and handlers at start
+    runtime.store  # noqa: B018 - created before request threads race for it
     app.extensions["connector"] = runtime
     celery_init_app(app, runtime)
     register_webhooks(app)

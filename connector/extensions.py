@@ -65,7 +65,9 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         "task_routes": ("tasks.routing.route_task",),
         "task_create_missing_queues": False,
         "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        # No "task-sent" event: it is a second broker write per webhook at ingress; Flower
+        # still shows every task from the workers' received/started/succeeded events.
+        "task_send_sent_event": False,
         "worker_hijack_root_logger": False,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 3,
@@ -76,7 +78,10 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
     if config.redis_key_prefix and not config.embedded_broker:
         # several deployments (or test sessions) can share one Redis
         for key in ("broker_transport_options", "result_backend_transport_options"):
-            settings[key] = {**settings[key], "global_keyprefix": config.redis_key_prefix}
+            settings[key] = {
+                **settings[key],
+                "global_keyprefix": config.redis_key_prefix,
+            }
     if config.embedded_broker:
         settings["broker_transport"] = "connector.extensions:EmbeddedBrokerTransport"
         settings["broker_transport_options"] = {}

@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PUBLISH_RETRY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
-
 
 class Runtime:
     def __init__(self, config: Config) -> None:
@@ -82,16 +75,28 @@ class Runtime:
 
     # -- broker -------------------------------------------------------------------------
     def enqueue(self, task: str, *, queue: str, **kwargs: Any) -> bool:
-        """Publish a task by name; False (logged) if the broker is unreachable."""
+        """Publish a task by name; False (logged) if the broker is unreachable.
+
+        The ingress hot path: no kombu retry policy (one immediate second try covers a
+        dropped connection; a dead broker leaves the row to the sweeper), and the task's
+        argument repr is given instead of computed.
+        """
         if self.celery is None:
             raise RuntimeError("no Celery app attached to this runtime")
-        try:
-            self.celery.send_task(
-                task, kwargs=kwargs, queue=queue, retry=True, retry_policy=PUBLISH_RETRY
-            )
-        except Exception as exc:  # kombu raises many types for a dead broker
-            log.warning(
-                "broker.publish.failed", extra={"task": task, "error": str(exc)}
-            )
-            return False
-        return True
+        for attempt in (1, 2):
+            try:
+                self.celery.send_task(
+                    task,
+                    kwargs=kwargs,
+                    queue=queue,
+                    retry=False,
+                    argsrepr="()",
+                    kwargsrepr=repr(kwargs),
+                )
+                return True
+            except Exception as exc:  # kombu raises many types for a dead broker
+                if attempt == 2:
+                    log.warning(
+                        "broker.publish.failed", extra={"task": task, "error": str(exc)}
+                    )
+        return False

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # psycopg prepares repeated statements; PostgreSQL then may switch to a generic plan,
     # which is slow for the fingerprint lookups (`IN` lists of varying keys). Custom
     # plans keep them fast as the table grows.
-    kwargs.setdefault("connect_args", {"options": "-c plan_cache_mode=force_custom_plan"})
+    kwargs.setdefault(
+        "connect_args", {"options": "-c plan_cache_mode=force_custom_plan"}
+    )
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
@@ -50,6 +54,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._local = threading.local()
 
     @property
     def dialect(self) -> str:
@@ -68,10 +73,38 @@ class Store:
         finally:
             session.close()
 
+    def execute_autocommit(self, statement: Any, params: dict[str, Any]) -> Any:
+        """Run one statement in autocommit mode and return its first scalar.
+
+        The ingress hot path: one round trip on a connection kept per thread (no pool
+        checkout, no pre-ping, no BEGIN/COMMIT). A connection found dead is replaced
+        once; a single INSERT is atomic, so nothing can be half-written.
+        """
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None)
+            if conn is None or conn.closed or conn.invalidated:
+                conn = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
+                self._local.conn = conn
+            try:
+                return conn.execute(statement, params).scalar()
+            except DBAPIError as exc:
+                self._local.conn = None
+                if exc.connection_invalidated and attempt == 1:
+                    continue
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
+
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
         self.engine.dispose()

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.models import InboundMessage, utcnow
 from connector.store.db import Store
-from connector.store.upsert import insert_for
 
 CLAIMABLE = ("received", "queued", "retrying")
 STATUSES = ("received", "queued", "processing", "retrying", "done", "failed", "ignored")
@@ -37,64 +37,43 @@ class NewMessage:
     status: str = "queued"
 
 
-def record(store: Store, msg: NewMessage) -> int | None:
-    """Insert the message; return its row id, or None if (source, message_id) exists."""
-    now = utcnow()
-    with store.session() as session:
-        stmt = (
-            insert_for(session, InboundMessage.__table__)
-            .values(
-                source=msg.source,
-                message_id=msg.message_id[:255],
-                name=msg.name[:255],
-                resource_type=msg.resource_type,
-                resource_id=msg.resource_id,
-                route=msg.route,
-                handler=msg.handler,
-                status=msg.status,
-                attempts=0,
-                deliveries=0,
-                payload=msg.payload,
-                received_at=now,
-                updated_at=now,
-            )
+def _insert_statement(store: Store) -> Any:
+    """INSERT ... ON CONFLICT (source, message_id) DO NOTHING RETURNING id, built once."""
+    cached = getattr(store, "_inbound_insert", None)
+    if cached is None:
+        dialect = store.engine.dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        cached = (
+            module.insert(InboundMessage.__table__)
             .on_conflict_do_nothing(index_elements=["source", "message_id"])
             .returning(InboundMessage.id)
         )
-        row_id = session.execute(stmt).scalar_one_or_none()
-    return row_id
+        store._inbound_insert = cached  # type: ignore[attr-defined]
+    return cached
 
 
-def record_many(store: Store, messages: Sequence[NewMessage]) -> list[int]:
-    """Insert several messages in one transaction; return the ids of the new ones."""
-    ids: list[int] = []
-    now = utcnow()
-    with store.session() as session:
-        for msg in messages:
-            stmt = (
-                insert_for(session, InboundMessage.__table__)
-                .values(
-                    source=msg.source,
-                    message_id=msg.message_id[:255],
-                    name=msg.name[:255],
-                    resource_type=msg.resource_type,
-                    resource_id=msg.resource_id,
-                    route=msg.route,
-                    handler=msg.handler,
-                    status=msg.status,
-                    attempts=0,
-                    deliveries=0,
-                    payload=msg.payload,
-                    received_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["source", "message_id"])
-                .returning(InboundMessage.id)
-            )
-            row_id = session.execute(stmt).scalar_one_or_none()
-            if row_id is not None:
-                ids.append(row_id)
-    return ids
+def _row(msg: NewMessage, now: datetime) -> dict[str, Any]:
+    return {
+        "source": msg.source,
+        "message_id": msg.message_id[:255],
+        "name": msg.name[:255],
+        "resource_type": msg.resource_type,
+        "resource_id": msg.resource_id,
+        "route": msg.route,
+        "handler": msg.handler,
+        "status": msg.status,
+        "attempts": 0,
+        "deliveries": 0,
+        "payload": msg.payload,
+        "received_at": now,
+        "updated_at": now,
+    }
+
+
+def record(store: Store, msg: NewMessage) -> int | None:
+    """Insert the message and commit; return its row id, or None if (source,
+    message_id) exists. One autocommit round trip (the ingress hot path)."""
+    return store.execute_autocommit(_insert_statement(store), _row(msg, utcnow()))
 
 
 def set_status(
