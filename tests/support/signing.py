@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import json
-from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+_KEYS: dict[str, rsa.RSAPrivateKey] = {}
 
-@lru_cache(maxsize=4)
+
 def private_key(name: str = "primary") -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """One key per name for the whole session (however the name is passed)."""
+    if name not in _KEYS:
+        _KEYS[name] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return _KEYS[name]
 
 
 def public_pem(name: str = "primary") -> str:
