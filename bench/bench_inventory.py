@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 from connector.config import Config  # noqa: E402
 from connector.modules.inventory.stream import build  # noqa: E402
 from connector.runtime import Runtime  # noqa: E402
-from connector.sandbox import defaults as d  # noqa: E402
 from connector.sandbox.common import SandboxServer  # noqa: E402
+from connector.sandbox.serve import connector_env  # noqa: E402
 from connector.store import migrate  # noqa: E402
 from connector.sync.engine import SyncEngine  # noqa: E402
 
@@ -48,25 +48,12 @@ CHANNEL_KEY = "fluent-ats"
 
 
 def env_for(ct_url: str, fluent_url: str, database_url: str, data_dir: str) -> dict:
+    """The connector pointed at both sandboxes, on the given store."""
     return {
+        **connector_env(ct_url, fluent_url, fluent_public_key=""),
         "CONNECTOR_DATA_DIR": data_dir,
         "DATABASE_URL": database_url,
         "CONNECTOR_MODULES": "inventory",
-        "CTP_PROJECT_KEY": d.CT_PROJECT_KEY,
-        "CTP_CLIENT_ID": d.CT_CLIENT_ID,
-        "CTP_CLIENT_SECRET": d.CT_CLIENT_SECRET,
-        "CTP_SCOPES": d.CT_SCOPES,
-        "CTP_API_URL": ct_url,
-        "CTP_AUTH_URL": ct_url,
-        "CTP_INVENTORY_CHANNEL_KEY": CHANNEL_KEY,
-        "FLUENT_API_URL": fluent_url,
-        "FLUENT_ACCOUNT_ID": d.FLUENT_ACCOUNT_ID,
-        "FLUENT_RETAILER_ID": d.FLUENT_RETAILER_ID,
-        "FLUENT_CLIENT_ID": d.FLUENT_CLIENT_ID,
-        "FLUENT_CLIENT_SECRET": d.FLUENT_CLIENT_SECRET,
-        "FLUENT_USERNAME": d.FLUENT_USERNAME,
-        "FLUENT_PASSWORD": d.FLUENT_PASSWORD,
-        "FLUENT_VIRTUAL_CATALOGUE_REF": d.FLUENT_VIRTUAL_CATALOGUE_REF,
     }
 
 
