@@ -71,41 +71,20 @@ def start_receiver() -> Receiver:
     return receiver
 
 
-class Worker:
-    """A real Celery worker process with embedded beat (``celery worker -B``)."""
+class Child:
+    """A child process in its own session, logging to a file, stopped with its group."""
 
-    def __init__(self, env: Mapping[str, str], data_dir: Path) -> None:
-        self.log_path = data_dir / "worker.log"
+    def __init__(self, cmd: list[str], env: Mapping[str, str], log_path: Path) -> None:
+        self.cmd = cmd
         self.env = dict(env)
-        self.data_dir = data_dir
+        self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tasks.worker",
-            "worker",
-            "-B",
-            "-s",
-            str(self.data_dir / "celerybeat-schedule"),
-            "-Q",
-            "events,batch,default",
-            "-c",
-            "3",
-            "-E",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "info",
-        ]
-        log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            cmd,
+            self.cmd,
             env=self.env,
-            stdout=log,
+            stdout=self.log_path.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -125,45 +104,30 @@ class Worker:
 
     def tail(self, lines: int = 30) -> str:
         try:
-            return "\n".join(
-                self.log_path.read_text(errors="replace").splitlines()[-lines:]
-            )
+            text = self.log_path.read_text(errors="replace")
         except OSError:
             return ""
+        return "\n".join(text.splitlines()[-lines:])
 
 
-class Flower:
+def worker(env: Mapping[str, str], data_dir: Path) -> Child:
+    """A real Celery worker with embedded beat (``celery worker -B``), every queue."""
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "-B",
+        "-s", str(data_dir / "celerybeat-schedule"),
+        "-Q", "events,batch,default", "-c", "3", "-E",
+        "--without-mingle", "--without-gossip", "-l", "info",
+    ]  # fmt: skip
+    return Child(cmd, env, data_dir / "worker.log")
+
+
+def flower(env: Mapping[str, str], data_dir: Path, port: int) -> Child:
     """Flower on the demo's broker (only with --keep-running)."""
-
-    def __init__(self, env: Mapping[str, str], data_dir: Path, port: int) -> None:
-        self.env = dict(env)
-        self.port = port
-        self.log_path = data_dir / "flower.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tasks.worker",
-            "flower",
-            f"--port={self.port}",
-            "--address=127.0.0.1",
-        ]
-        self.proc = subprocess.Popen(
-            cmd,
-            env=self.env,
-            stdout=self.log_path.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(10)
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "tasks.worker", "flower",
+        f"--port={port}", "--address=127.0.0.1",
+    ]  # fmt: skip
+    return Child(cmd, env, data_dir / "flower.log")
 
 
 def wait_until(predicate: Any, timeout: float, interval: float = 0.25) -> Any:

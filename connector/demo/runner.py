@@ -14,13 +14,7 @@ import requests
 from connector import create_app
 from connector.config import Config
 from connector.demo import processes
-from connector.demo.processes import (
-    Flower,
-    Worker,
-    clean_environ,
-    start_receiver,
-    wait_until,
-)
+from connector.demo.processes import Child, clean_environ, start_receiver, wait_until
 from connector.demo.scenario import Demo, Outcome, run_steps
 from connector.demo.settings import (
     INBOUND_SECRET,
@@ -107,8 +101,8 @@ def run_demo(
     )
     app = create_app(config)
     web = SandboxServer(app).start()
-    worker = Worker(env, data_dir)
-    flower: Flower | None = None
+    worker = processes.worker(env, data_dir)
+    flower: Child | None = None
     try:
         echo(
             f"sandboxes: commercetools {boxes.ct.url}, Fluent {boxes.fluent.url}; "
@@ -173,7 +167,7 @@ def run_demo(
             f"(limit {timeout:.0f}s); logs in {data_dir}"
         )
         if keep_running:
-            flower = Flower(env, data_dir, flower_port)
+            flower = processes.flower(env, data_dir, flower_port)
             flower.start()
             echo(
                 f"\nstill running (Ctrl-C stops):\n  web app   {web.url}  "

@@ -91,6 +91,19 @@ def _counts(run: dict[str, Any]) -> str:
     return ", ".join(parts) or "nothing to do"
 
 
+JANE_EMAIL = "jane.doe@example.com"
+JANE_ADDRESS = {
+    "firstName": "Jane",
+    "lastName": "Doe",
+    "streetName": "George St",
+    "streetNumber": "100",
+    "city": "Sydney",
+    "postalCode": "2000",
+    "state": "NSW",
+    "country": "AU",
+}
+
+
 # -- steps ---------------------------------------------------------------------------------
 def catalog(d: Demo) -> list[Outcome]:
     out = []
@@ -144,40 +157,18 @@ def customers_and_orders(d: Demo) -> list[Outcome]:
     customer = ct.create(
         "customers",
         {
-            "email": "jane.doe@example.com",
+            "email": JANE_EMAIL,
             "firstName": "Jane",
             "lastName": "Doe",
             "password": "demo-Passw0rd",
-            "addresses": [
-                {
-                    "key": "home",
-                    "firstName": "Jane",
-                    "lastName": "Doe",
-                    "streetName": "George St",
-                    "streetNumber": "100",
-                    "city": "Sydney",
-                    "postalCode": "2000",
-                    "state": "NSW",
-                    "country": "AU",
-                }
-            ],
+            "addresses": [{"key": "home", **JANE_ADDRESS}],
         },
     )["customer"]
-    address = {
-        "firstName": "Jane",
-        "lastName": "Doe",
-        "streetName": "George St",
-        "streetNumber": "100",
-        "city": "Sydney",
-        "postalCode": "2000",
-        "state": "NSW",
-        "country": "AU",
-        "email": "jane.doe@example.com",
-    }
+    address = {**JANE_ADDRESS, "email": JANE_EMAIL}
     hd = {
         "orderNumber": "DEMO-1001",
         "customerId": customer["id"],
-        "customerEmail": "jane.doe@example.com",
+        "customerEmail": JANE_EMAIL,
         "shippingMethod": {"key": "standard"},
         "shippingAddress": address,
         "billingAddress": address,
@@ -320,7 +311,7 @@ def external(d: Demo) -> list[Outcome]:
         {
             "id": f"evt-{uuid.uuid4().hex[:8]}",
             "kind": "loyalty.points",
-            "customer": "jane.doe@example.com",
+            "customer": JANE_EMAIL,
             "points": 120,
         }
     ).encode()
