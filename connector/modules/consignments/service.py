@@ -13,15 +13,12 @@ import logging
 from typing import Any
 
 from connector.dispatch import HandlerContext
-from connector.errors import PermanentError
 from connector.fluent_orders.ct_orders import (
-    find_ct_order,
     match_line_items,
-    ref_prefix,
 )
 from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
-from connector.fluent_orders.fetch import fetch_order, order_key
 from connector.fluent_orders.options import merged_options
+from connector.fluent_orders.pair import load_order_pair
 from connector.modules.consignments.actions import delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
@@ -63,15 +60,8 @@ def delivery_type_draft(key: str) -> dict[str, Any]:
 def handle(ctx: HandlerContext) -> dict[str, Any]:
     runtime = ctx.runtime
     options = merged_options(runtime.config.options(MODULE), ctx.route.options)
-    key = order_key(ctx.payload)
-    fluent = runtime.fluent()
-    order = fetch_order(fluent, key, consignments=True)
-    if order is None:
-        raise PermanentError(f"Fluent has no order with {key.describe()}")
+    order, ct_order = load_order_pair(runtime, ctx.payload, consignments=True)
     ct = runtime.ct()
-    ct_order = find_ct_order(ct, order["ref"], ref_prefix(runtime.config))
-    if ct_order is None:
-        raise PermanentError(f"no commercetools order for Fluent order {order['ref']}")
     result: dict[str, Any] = {"fluentOrder": order["ref"], "ctOrder": ct_order["id"]}
     plans = plan_deliveries(
         order,

@@ -14,16 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector.dispatch import HandlerContext
-from connector.errors import ConfigError, PermanentError
+from connector.errors import ConfigError
 from connector.fluent_orders.ct_orders import (
     custom_type_id,
-    find_ct_order,
     match_line_items,
-    ref_prefix,
 )
 from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
-from connector.fluent_orders.fetch import fetch_order, order_key
 from connector.fluent_orders.options import as_mapping, merged_options
+from connector.fluent_orders.pair import load_order_pair
 from connector.modules.fulfilments.mapping import (
     FIELDS,
     LineProgress,
@@ -62,15 +60,8 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     runtime = ctx.runtime
     options = merged_options(runtime.config.options(MODULE), ctx.route.options)
     mode = _mode(options)
-    key = order_key(ctx.payload)
-    fluent = runtime.fluent()
-    order = fetch_order(fluent, key, fulfilments=True)
-    if order is None:
-        raise PermanentError(f"Fluent has no order with {key.describe()}")
+    order, ct_order = load_order_pair(runtime, ctx.payload, fulfilments=True)
     ct = runtime.ct()
-    ct_order = find_ct_order(ct, order["ref"], ref_prefix(runtime.config))
-    if ct_order is None:
-        raise PermanentError(f"no commercetools order for Fluent order {order['ref']}")
     match = match_line_items(ct_order, order["items"])
     progress = line_progress(order, match)
     type_id = None

@@ -15,12 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector.dispatch import HandlerContext
-from connector.errors import PermanentError
 from connector.fluent_orders.ct_orders import (
     custom_fields,
     custom_type_id,
-    find_ct_order,
-    ref_prefix,
 )
 from connector.fluent_orders.ct_types import (
     SETUP,
@@ -29,8 +26,8 @@ from connector.fluent_orders.ct_types import (
     type_draft,
     update_order,
 )
-from connector.fluent_orders.fetch import fetch_order, order_key
 from connector.fluent_orders.options import merged_options
+from connector.fluent_orders.pair import load_order_pair
 from connector.modules.order_status.mapping import defaults, state_actions
 from connector.modules.order_status.ordering import OrderingRule, Watermark, newest
 from connector.modules.order_status.settings import DEFAULT_TTL_SECONDS, load_mappings
@@ -101,18 +98,9 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     runtime = ctx.runtime
     options = merged_options(runtime.config.options(MODULE), ctx.route.options)
     rule = OrderingRule.from_options(options)
-    key = order_key(ctx.payload)
+    order, ct_order = load_order_pair(runtime, ctx.payload)
     fluent = runtime.fluent()
-    order = fetch_order(fluent, key)
-    if order is None:
-        raise PermanentError(f"Fluent has no order with {key.describe()}")
     ct = runtime.ct()
-    ct_order = find_ct_order(ct, order["ref"], ref_prefix(runtime.config))
-    if ct_order is None:
-        raise PermanentError(
-            f"no commercetools order for Fluent order {order['ref']} "
-            "(orderNumber without modules.orders.ref_prefix, or order id)"
-        )
     mappings = load_mappings(
         fluent,
         defaults(options.get("default_mappings")),
