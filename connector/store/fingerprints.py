@@ -88,6 +88,20 @@ def save(store: Store, module: str, items: Sequence[Stored]) -> None:
             session.execute(stmt)
 
 
+def entries(store: Store, module: str) -> list[Stored]:
+    """Every fingerprint of ``module`` (for small sets, e.g. a deletion sweep over
+    categories: at most 10,000 per commercetools project)."""
+    with store.session() as session:
+        rows = session.execute(
+            select(
+                EntityFingerprint.source_key,
+                EntityFingerprint.target_ref,
+                EntityFingerprint.hash,
+            ).where(EntityFingerprint.module == module)
+        ).all()
+    return [Stored(key, ref, digest) for key, ref, digest in rows]
+
+
 def forget(store: Store, module: str, keys: Iterable[str] | None = None) -> int:
     """Drop fingerprints (all of the module when ``keys`` is None); returns the count."""
     with store.session() as session:

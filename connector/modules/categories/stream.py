@@ -17,10 +17,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select
-
 from connector.clients.commercetools import ct_in
-from connector.models import EntityFingerprint
 from connector.runtime import Runtime
 from connector.store import fingerprints
 from connector.store.fingerprints import Stored
@@ -106,14 +103,14 @@ class CategoryStream(Stream):
         """Fingerprinted categories not seen in this full run and gone from CT."""
         tombstone: dict[str, str] = {}
         candidates: list[tuple[str, str]] = []
-        for key, ref, digest in stored_fingerprints(self.runtime.store, MODULE):
-            if key in seen:
+        for entry in fingerprints.entries(self.runtime.store, MODULE):
+            if entry.source_key in seen:
                 continue
-            ref = ref or key
+            ref = entry.target_ref or entry.source_key
             stone = inactive_payload("category", ref, self.opts.catalogue)
             tombstone.setdefault(ref, fingerprints.fingerprint(stone))
-            if digest != tombstone[ref]:
-                candidates.append((key, ref))
+            if entry.hash != tombstone[ref]:
+                candidates.append((entry.source_key, ref))
         for start in range(0, len(candidates), 100):  # keeps the URL short
             chunk = candidates[start : start + 100]
             ids = [cid for cid, _ in chunk]
@@ -142,22 +139,6 @@ class CategoryStream(Stream):
         self, batch: list[Planned], known: Mapping[str, Stored]
     ) -> list[WriteOutcome]:
         return self.writer.write(batch, known, self._exists)
-
-
-def stored_fingerprints(store: Any, module: str) -> list[tuple[str, str | None, str]]:
-    """Every fingerprint of ``module`` (categories are few: at most 10,000 per project).
-
-    [lead] belongs in connector/store/fingerprints.py as ``entries(store, module)``.
-    """
-    with store.session() as session:
-        rows = session.execute(
-            select(
-                EntityFingerprint.source_key,
-                EntityFingerprint.target_ref,
-                EntityFingerprint.hash,
-            ).where(EntityFingerprint.module == module)
-        ).all()
-    return [(k, r, h) for k, r, h in rows]
 
 
 def build(runtime: Runtime) -> CategoryStream:
