@@ -272,3 +272,26 @@ def sweep_candidates(
     )
     with store.session() as session:
         return list(session.execute(stmt).scalars())
+
+
+def failed_between(
+    store: Store, since: datetime, until: datetime, *, limit: int = 5000
+) -> tuple[list[tuple[int, str | None, str | None]], int]:
+    """Messages that failed in (since, until]: up to ``limit`` (id, route, error) rows,
+    oldest first, and the total count."""
+    where = (
+        InboundMessage.status == "failed",
+        InboundMessage.finished_at > since,
+        InboundMessage.finished_at <= until,
+    )
+    with store.session() as session:
+        total = session.execute(
+            select(func.count()).select_from(InboundMessage).where(*where)
+        ).scalar_one()
+        rows = session.execute(
+            select(InboundMessage.id, InboundMessage.route, InboundMessage.last_error)
+            .where(*where)
+            .order_by(InboundMessage.finished_at)
+            .limit(limit)
+        ).all()
+    return [(r[0], r[1], r[2]) for r in rows], int(total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -98,3 +99,26 @@ def recent(store: Store, module: str | None = None, limit: int = 20) -> list[Syn
         stmt = stmt.where(SyncRun.module == module)
     with store.session() as session:
         return list(session.execute(stmt).scalars())
+
+
+def failed_between(
+    store: Store, since: datetime, until: datetime, *, limit: int = 5000
+) -> tuple[list[tuple[int, str, str | None]], int]:
+    """Runs that failed in (since, until]: up to ``limit`` (id, module, error) rows,
+    oldest first, and the total count."""
+    where = (
+        SyncRun.status == "failed",
+        SyncRun.finished_at > since,
+        SyncRun.finished_at <= until,
+    )
+    with store.session() as session:
+        total = session.execute(
+            select(func.count()).select_from(SyncRun).where(*where)
+        ).scalar_one()
+        rows = session.execute(
+            select(SyncRun.id, SyncRun.module, SyncRun.error)
+            .where(*where)
+            .order_by(SyncRun.finished_at)
+            .limit(limit)
+        ).all()
+    return [(r[0], r[1], r[2]) for r in rows], int(total)

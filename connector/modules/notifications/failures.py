@@ -1,13 +1,9 @@
-"""What failed in a time window, grouped for one summary (read-only queries).
+"""What failed in a time window, grouped for one summary.
 
-Reads ``inbound_messages`` (status failed, ``finished_at`` in the window), ``sync_runs``
-(status failed, ``finished_at``) and ``outbound_deliveries`` (store/outbox.py). Groups
-by (route | module | target, error kind); the kind is the exception class at the head
+Reads failed messages, sync runs and deliveries through the store (``failed_between``).
+Groups by (route | module | target, error kind); the kind is the exception class at the head
 of the stored error (``PermanentError: ...`` -> ``PermanentError``), else the error's
 first words with digits masked. Pure grouping (``group``) is separate from the queries.
-
-NOTE: the two queries of inbound_messages/sync_runs belong in connector/store
-(messages.py, runs.py); they live here until those files grow a ``failed_between``.
 """
 
 from __future__ import annotations
@@ -17,10 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
-
-from connector.models import InboundMessage, SyncRun
-from connector.store import outbox
+from connector.store import messages, outbox, runs
 from connector.store.db import Store
 
 ROW_LIMIT = 5000
@@ -77,41 +70,18 @@ def group(area: str, rows: Iterable[tuple[int, str | None, str | None]]) -> list
 def collect(store: Store, since: datetime, until: datetime) -> FailureReport:
     """Everything that failed in (since, until]."""
     report = FailureReport()
-    msg_where = (
-        InboundMessage.status == "failed",
-        InboundMessage.finished_at > since,
-        InboundMessage.finished_at <= until,
+    msg_rows, report.totals["messages"] = messages.failed_between(
+        store, since, until, limit=ROW_LIMIT
     )
-    run_where = (
-        SyncRun.status == "failed",
-        SyncRun.finished_at > since,
-        SyncRun.finished_at <= until,
+    run_rows, report.totals["runs"] = runs.failed_between(
+        store, since, until, limit=ROW_LIMIT
     )
-    with store.session() as session:
-        report.totals["messages"] = session.execute(
-            select(func.count()).select_from(InboundMessage).where(*msg_where)
-        ).scalar_one()
-        msg_rows = session.execute(
-            select(InboundMessage.id, InboundMessage.route, InboundMessage.last_error)
-            .where(*msg_where)
-            .order_by(InboundMessage.finished_at)
-            .limit(ROW_LIMIT)
-        ).all()
-        report.totals["runs"] = session.execute(
-            select(func.count()).select_from(SyncRun).where(*run_where)
-        ).scalar_one()
-        run_rows = session.execute(
-            select(SyncRun.id, SyncRun.module, SyncRun.error)
-            .where(*run_where)
-            .order_by(SyncRun.finished_at)
-            .limit(ROW_LIMIT)
-        ).all()
     deliveries, report.totals["deliveries"] = outbox.failed_between(
         store, since, until, limit=ROW_LIMIT
     )
     report.groups = [
-        *group("messages", [(r[0], r[1], r[2]) for r in msg_rows]),
-        *group("runs", [(r[0], r[1], r[2]) for r in run_rows]),
+        *group("messages", msg_rows),
+        *group("runs", run_rows),
         *group("deliveries", [(d.id, d.target, d.last_error) for d in deliveries]),
     ]
     return report
