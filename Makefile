@@ -9,7 +9,7 @@ $(STAMP): setup.cfg setup.py
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-.PHONY: install demo test lint bench
+.PHONY: install demo test lint
 install: $(STAMP)
 
 demo: $(STAMP)
@@ -21,3 +21,4 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check connector tasks tests bench migrations
 	$(VENV)/bin/ruff format --check connector tasks tests bench migrations
+	$(VENV)/bin/mypy connector tasks

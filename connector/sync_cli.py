@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -17,7 +18,7 @@ def run_foreground(
 ) -> int:
     """Run one sync; return the process exit code (0 ok, 1 failed or partial)."""
     stream = build_stream(runtime, module)
-    state: dict[str, object] = {}
+    state: dict[str, Any] = {}
 
     def on_start(run_id: int, total: int | None) -> None:
         state["run_id"] = run_id
@@ -36,7 +37,7 @@ def run_foreground(
     def progress(stats: SyncStats) -> None:
         bar = state.get("bar")
         if bar is not None:
-            bar.update(stats.read - int(state["done"]))  # type: ignore[attr-defined]
+            bar.update(stats.read - int(state["done"]))
             state["done"] = stats.read
 
     engine = SyncEngine(runtime.store, stream)
@@ -74,7 +75,7 @@ def run_foreground(
     return 0 if result.status == "succeeded" else 1
 
 
-def _close(state: dict[str, object]) -> None:
+def _close(state: dict[str, Any]) -> None:
     bar = state.pop("bar", None)
     if bar is not None:
-        bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+        bar.__exit__(None, None, None)

@@ -9,6 +9,7 @@ dicts. Page sizes stay small enough for Fluent's query complexity limit (< 11,11
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,7 @@ class OrderKey:
         return f"ref {self.ref}" if self.ref else f"id {self.id}"
 
 
-def order_key(payload: dict[str, Any]) -> OrderKey:
+def order_key(payload: Mapping[str, Any]) -> OrderKey:
     """The order a webhook is about: the ORDER entity, else the ORDER root entity."""
     entity_type = str(payload.get("entityType") or "").upper()
     if entity_type == "ORDER":

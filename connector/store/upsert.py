@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_for(session: Session, table: Table) -> Any:
+def insert_for(session: Session, table: Any) -> Any:
     """The dialect's ``insert`` construct (it has ``on_conflict_do_*``)."""
     name = session.get_bind().dialect.name
     if name == "postgresql":

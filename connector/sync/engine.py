@@ -243,10 +243,10 @@ class SyncEngine:
                 by_key = {p.key: p for p in batch}
                 for outcome in results:
                     self._count(outcome, stats)
-                    item = by_key.get(outcome.key)
-                    if item is not None and outcome.status in WRITTEN:
-                        ref = outcome.target_ref or item.target_ref
-                        saved.append(Stored(item.key, ref, hashes[item.key]))
+                    written = by_key.get(outcome.key)
+                    if written is not None and outcome.status in WRITTEN:
+                        ref = outcome.target_ref or written.target_ref
+                        saved.append(Stored(written.key, ref, hashes[written.key]))
             fingerprints.save(self.store, module, saved)
             if error is not None:
                 raise error

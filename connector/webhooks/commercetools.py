@@ -19,7 +19,7 @@ from connector.config import Config
 from connector.webhooks.fluent import describe_errors
 from connector.webhooks.jsonbody import BodyError, parse_object
 from connector.webhooks.pipeline import Inbound, Rejected
-from connector.webhooks.verifiers import bearer_token, token_matches
+from connector.webhooks.verifiers import HeaderMap, bearer_token, token_matches
 
 CHANGE_TYPES = ("ResourceCreated", "ResourceUpdated", "ResourceDeleted")
 
@@ -114,9 +114,7 @@ class CommercetoolsSource:
         self.tokens = config.api_tokens
         self.project_key = config.ct.project_key
 
-    def verify(
-        self, raw: bytes, headers: Mapping[str, str], args: Mapping[str, str]
-    ) -> None:
+    def verify(self, raw: bytes, headers: HeaderMap, args: Mapping[str, str]) -> None:
         if not self.tokens:
             raise Rejected(
                 401, "unauthorized", "no API token configured (CONNECTOR_API_TOKENS)"
@@ -124,7 +122,7 @@ class CommercetoolsSource:
         if not token_matches(bearer_token(headers) or args.get("token"), self.tokens):
             raise Rejected(401, "unauthorized", "missing or invalid API token")
 
-    def parse(self, raw: bytes, headers: Mapping[str, str]) -> Inbound:
+    def parse(self, raw: bytes, headers: HeaderMap) -> Inbound:
         try:
             body = parse_object(raw)
         except BodyError as exc:

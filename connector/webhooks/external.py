@@ -34,7 +34,7 @@ from connector.runtime import Runtime
 from connector.settings_file import Route
 from connector.webhooks.jsonbody import BodyError, parse_object
 from connector.webhooks.pipeline import Inbound, Rejected, receive
-from connector.webhooks.verifiers import bearer_token, token_matches
+from connector.webhooks.verifiers import HeaderMap, bearer_token, token_matches
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,7 @@ class ExternalSource:
             assert opts.tokens_env
             self.secrets = signing.secrets_from_env(opts.tokens_env, what)
 
-    def verify(
-        self, raw: bytes, headers: Mapping[str, str], args: Mapping[str, str]
-    ) -> None:
+    def verify(self, raw: bytes, headers: HeaderMap, args: Mapping[str, str]) -> None:
         opts = self.options
         if opts.auth == "hmac":
             problem = signing.verify(
@@ -83,7 +81,7 @@ class ExternalSource:
         if not token_matches(given, self.secrets):
             raise Rejected(401, "unauthorized", "missing or invalid token")
 
-    def parse(self, raw: bytes, headers: Mapping[str, str]) -> Inbound:
+    def parse(self, raw: bytes, headers: HeaderMap) -> Inbound:
         try:
             body = parse_object(raw)
         except BodyError as exc:
@@ -106,9 +104,7 @@ class ExternalSource:
             resource_id=given,
         )
 
-    def _message_id(
-        self, body: dict[str, Any], headers: Mapping[str, str]
-    ) -> str | None:
+    def _message_id(self, body: dict[str, Any], headers: HeaderMap) -> str | None:
         opts = self.options
         value: Any = None
         if opts.id_field:

@@ -10,7 +10,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields
 from connector.config import Config
 from connector.webhooks.jsonbody import BodyError, parse_object
 from connector.webhooks.pipeline import Inbound, Rejected
-from connector.webhooks.verifiers import FluentSignatureVerifier
+from connector.webhooks.verifiers import FluentSignatureVerifier, HeaderMap
 
 
 class IdField(fields.Field):
@@ -66,14 +66,12 @@ class FluentSource:
         self.retailer_id = config.fluent.retailer_id
         self.schema = FluentEnvelopeSchema()
 
-    def verify(
-        self, raw: bytes, headers: Mapping[str, str], args: Mapping[str, str]
-    ) -> None:
+    def verify(self, raw: bytes, headers: HeaderMap, args: Mapping[str, str]) -> None:
         problem = self.verifier.verify(raw, headers)
         if problem:
             raise Rejected(401, "invalid_signature", problem)
 
-    def parse(self, raw: bytes, headers: Mapping[str, str]) -> Inbound:
+    def parse(self, raw: bytes, headers: HeaderMap) -> Inbound:
         try:
             body = parse_object(raw)
         except BodyError as exc:

@@ -18,6 +18,7 @@ from connector import metrics
 from connector.runtime import Runtime
 from connector.store import messages
 from connector.store.messages import NewMessage
+from connector.webhooks.verifiers import HeaderMap
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,10 @@ class Source(Protocol):
     name: str
 
     def verify(
-        self, raw: bytes, headers: Mapping[str, str], args: Mapping[str, str]
+        self, raw: bytes, headers: HeaderMap, args: Mapping[str, str]
     ) -> None: ...
 
-    def parse(self, raw: bytes, headers: Mapping[str, str]) -> Inbound: ...
+    def parse(self, raw: bytes, headers: HeaderMap) -> Inbound: ...
 
     def authorize(self, inbound: Inbound) -> None: ...
 
@@ -101,7 +102,7 @@ def receive(
     runtime: Runtime,
     source: Source,
     raw: bytes,
-    headers: Mapping[str, str],
+    headers: HeaderMap,
     args: Mapping[str, str],
 ) -> Answer:
     """Run stage 1 for one delivery; ``Rejected`` becomes a 4xx answer."""

@@ -20,8 +20,12 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_public_key,
     load_pem_public_key,
 )
+from werkzeug.datastructures import Headers
 
 from connector.errors import ConfigError
+
+# Request headers: a plain mapping or werkzeug's Headers (multi-valued, case-insensitive).
+HeaderMap = Mapping[str, str] | Headers
 
 SIGNATURE_HEADERS = ("fluent-signature", "x-fluent-signature")
 LEGACY_HEADERS = ("flex.signature", "flex-signature")
@@ -46,7 +50,7 @@ def load_public_key(text: str) -> rsa.RSAPublicKey:
     return key
 
 
-def _header(headers: Mapping[str, str], names: Iterable[str]) -> str | None:
+def _header(headers: HeaderMap, names: Iterable[str]) -> str | None:
     lowered = {k.lower(): v for k, v in headers.items()}
     for name in names:
         if lowered.get(name):
@@ -59,7 +63,7 @@ class FluentSignatureVerifier:
         self.keys = [load_public_key(k) for k in keys]
         self.allow_md5 = allow_md5
 
-    def verify(self, raw: bytes, headers: Mapping[str, str]) -> str | None:
+    def verify(self, raw: bytes, headers: HeaderMap) -> str | None:
         """None when the body is signed by one of the keys, else the reason it is not."""
         if not self.keys:
             return (
@@ -96,7 +100,7 @@ def token_matches(candidate: str | None, tokens: Sequence[str]) -> bool:
     return found
 
 
-def bearer_token(headers: Mapping[str, str]) -> str | None:
+def bearer_token(headers: HeaderMap) -> str | None:
     """The token from ``Authorization: Bearer`` or ``X-API-Token``."""
     lowered = {k.lower(): v for k, v in headers.items()}
     auth = lowered.get("authorization", "")

@@ -20,9 +20,10 @@ import hashlib
 import hmac
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from connector.errors import ConfigError
+from connector.webhooks.verifiers import HeaderMap
 
 SIGNATURE_HEADER = "X-Connector-Signature"
 TIMESTAMP_HEADER = "X-Connector-Timestamp"
@@ -55,7 +56,7 @@ def sign(
     return {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: value}
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(headers: HeaderMap, name: str) -> str | None:
     wanted = name.lower()
     for key, value in headers.items():
         if key.lower() == wanted:
@@ -66,7 +67,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def verify(
     secrets: Sequence[str],
     body: bytes,
-    headers: Mapping[str, str],
+    headers: HeaderMap,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
     signature_header: str = SIGNATURE_HEADER,
