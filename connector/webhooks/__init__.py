@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.runtime import Runtime
 from connector.webhooks.commercetools import CommercetoolsSource
-from connector.webhooks.external import handle_external
+from connector.webhooks.external import ExternalSource, handle_external
 from connector.webhooks.fluent import FluentSource
 from connector.webhooks.pipeline import Source, receive
 
@@ -67,4 +67,10 @@ def fluent_connect_webhook() -> ResponseReturnValue:
 
 
 def register_webhooks(app: Flask) -> None:
+    """Mount the endpoints; external routes are checked now, so a bad option or an
+    unset secret variable stops the process at start with its name."""
     app.register_blueprint(bp)
+    runtime: Runtime = app.extensions["connector"]
+    for route in runtime.registry.routes:
+        if route.source == "external":
+            ExternalSource(route)

@@ -152,3 +152,24 @@ def test_cli_requires_migrated_database(tmp_path):
     )
     assert result.exit_code == 2
     assert "connector db upgrade" in result.output
+
+
+def test_external_route_secret_checked_at_start(tmp_path, monkeypatch):
+    from connector import create_app
+
+    monkeypatch.delenv("PARTNER_SECRET_FOR_TEST", raising=False)
+    config = make(
+        tmp_path,
+        """
+routes:
+  - name: partner
+    source: external
+    handler: tests.handlers:echo
+    options: {auth: hmac, secret_env: PARTNER_SECRET_FOR_TEST}
+""",
+        CONNECTOR_MODULES="ct_messages",
+    )
+    with pytest.raises(ConfigError, match="PARTNER_SECRET_FOR_TEST"):
+        create_app(config)
+    monkeypatch.setenv("PARTNER_SECRET_FOR_TEST", "s3cret")
+    assert create_app(config).url_map  # starts once the variable is set

@@ -21,9 +21,12 @@ import hmac
 import os
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from connector.errors import ConfigError
-from connector.webhooks.verifiers import HeaderMap
+
+if TYPE_CHECKING:  # typing only: importing connector.webhooks here would be circular
+    from connector.webhooks.verifiers import HeaderMap
 
 SIGNATURE_HEADER = "X-Connector-Signature"
 TIMESTAMP_HEADER = "X-Connector-Timestamp"
