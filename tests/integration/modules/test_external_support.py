@@ -104,24 +104,7 @@ def running_receiver() -> Iterator[Receiver]:
         receiver.server.stop()
 
 
-def redeclare_queues(connected: Any) -> None:
-    """Re-create the broker's queue bindings after the fixture's Redis FLUSHDB.
-
-    kombu caches "declared" per connection, so after a flush the app keeps publishing
-    to an exchange with no binding and Redis drops the message (seen as rows stuck in
-    `queued`). Reported; to be fixed in tests/support/stack.py ``Stack.clean``.
-    """
-    if connected.stack.backend != "postgres":
-        return
-    celery = connected.stack.app.extensions["celery"]
-    with celery.connection_for_write() as conn:
-        channel = conn.default_channel
-        for queue in celery.amqp.queues.values():
-            queue.bind(channel).declare()
-
-
 def reconfigure(connected: Any, monkeypatch: Any, tmp_path: Path, text: str) -> Config:
-    redeclare_queues(connected)
     path = tmp_path / "connector-test.yml"
     path.write_text(text)
     config = Config.from_env({**connected.env, "CONNECTOR_CONFIG": str(path)})
