@@ -71,7 +71,16 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         "worker_hijack_root_logger": False,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 3,
-        "broker_transport_options": {"visibility_timeout": visibility},
+        # Publishing fails fast when the broker is down (one quick reconnect try):
+        # the row stays `received` for the sweeper and the web answers at once.
+        # Worker consumers keep Celery's own reconnect loop (broker_connection_*).
+        "broker_transport_options": {
+            "visibility_timeout": visibility,
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.2,
+        },
         "result_backend_transport_options": {"visibility_timeout": visibility},
         "enable_utc": True,
     }
