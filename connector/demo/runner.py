@@ -22,6 +22,7 @@ from connector.demo.settings import (
     TOKEN,
     write_settings,
 )
+from connector.demo.steps import STEPS
 from connector.sandbox.common import SandboxServer
 from connector.sandbox.serve import start_sandboxes
 from connector.store import messages, migrate
@@ -147,7 +148,7 @@ def run_demo(
             receiver,
             step_timeout=min(45.0, remaining / 2),
         )
-        results = run_steps(demo, echo)
+        results = run_steps(demo, STEPS, echo)
         polled = messages.list_messages(
             runtime.store, source="commercetools", limit=1000
         )
