@@ -87,7 +87,8 @@ def status() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Write every entity read, even unchanged ones (repairs hand-edited targets).",
+    help="Write every entity read, even unchanged ones (repairs hand-edited targets); "
+    "also lets a run past the mass-removal guard.",
 )
 @friendly_errors
 def sync(module: str, full: bool, dry_run: bool, force: bool) -> None:

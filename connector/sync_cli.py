@@ -67,6 +67,11 @@ def run_foreground(
         click.echo(f"plan ({len(stats.plan)} shown):")
         for line in stats.plan:
             click.echo(f"  {line}")
+        click.echo(f"planned removals ({stats.removed}, {len(stats.removal_plan)} shown):")
+        for line in stats.removal_plan:
+            click.echo(f"  {line}")
+        if stats.guard:
+            click.echo(f"mass-removal guard: {stats.guard}")
     click.echo(f"{module}: run {result.run_id} {result.status}: {stats.summary()}")
     for reason, count in stats.skip_reasons.items():
         click.echo(f"  skipped {count}: {reason}")

@@ -80,7 +80,7 @@ def run_batch(
     interval = (
         runtime.config.schedule_seconds(module) or runtime.spec(module).every_seconds
     )
-    if trigger == "beat" and interval:
+    if trigger == "beat" and interval and not full:  # a scheduled full run always runs
         last = checkpoints.last_started(runtime.store, module, stream.scope())
         if last and utcnow() - last < timedelta(seconds=interval / 2):
             return {"module": module, "status": "skipped", "reason": "ran recently"}

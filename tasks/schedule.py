@@ -30,6 +30,16 @@ def build_schedule(runtime: Runtime) -> dict[str, dict[str, Any]]:
                     "kwargs": {"trigger": "beat"},
                     "options": {"expires": float(every), "queue": "batch"},
                 }
+            full_every = config.schedule_seconds(f"{spec.name}-full")
+            if full_every is None:
+                full_every = spec.full_every_seconds
+            if full_every:  # the full run that sees hard deletions (0 disables it)
+                schedule[f"{spec.name}-sync-full"] = {
+                    "task": f"{spec.name}.sync_batch",
+                    "schedule": float(full_every),
+                    "kwargs": {"trigger": "beat", "full": True},
+                    "options": {"expires": float(full_every), "queue": "batch"},
+                }
         for periodic in spec.periodic:
             every = config.schedule_seconds(periodic.entry)
             if every is None:

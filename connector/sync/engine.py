@@ -23,6 +23,7 @@ from connector.models import utcnow
 from connector.store import checkpoints, fingerprints, runs
 from connector.store.db import Store
 from connector.store.fingerprints import Stored
+from connector.sync.removals import RemovalGuard, count_written, guard_page
 from connector.sync.stats import SyncStats
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
@@ -94,11 +95,13 @@ class SyncEngine:
         progress: Progress | None = None,
         on_start: Callable[[int, int | None], None] | None = None,
         run_id: int | None = None,
+        force_removals: bool | None = None,
     ) -> RunResult:
         """Run once. ``run_id``: a `pending` run row created by the caller (jobs API).
 
         ``force`` writes every entity read, ignoring stored fingerprints (to repair
         targets edited by hand); it still tells the writer which entities exist.
+        ``force_removals`` (default: ``force``) lets a run past the mass-removal guard.
         """
         module, scope = self.stream.module, self.stream.scope()
         stats = SyncStats()
@@ -133,12 +136,17 @@ class SyncEngine:
         try:
             if on_start is not None:
                 on_start(run_id, self.stream.estimate_total(window))
+            guard = RemovalGuard(
+                self.store,
+                self.stream,
+                force=force if force_removals is None else force_removals,
+            )
             with ThreadPoolExecutor(
                 max_workers=max(1, self.stream.options.max_in_flight),
                 thread_name_prefix=f"sync-{module}",
             ) as pool:
                 for page in self.stream.pages(window):
-                    self._page(page, stats, pool, dry_run, force)
+                    self._page(page, stats, pool, dry_run, force, guard)
                     if not dry_run:
                         pending = {**pending, "after": page.cursor}
                         self._save({**cursor, "run": pending})
@@ -194,6 +202,7 @@ class SyncEngine:
         pool: ThreadPoolExecutor,
         dry_run: bool,
         force: bool = False,
+        guard: RemovalGuard | None = None,
     ) -> None:
         stats.read += len(page.records)
         planned: list[Planned] = []
@@ -216,6 +225,8 @@ class SyncEngine:
             if force or p.key not in known or known[p.key].hash != hashes[p.key]
         ]
         stats.unchanged += len(planned) - len(changed)
+        if guard is not None:
+            changed = guard_page(guard, changed, known, stats, dry_run)
         if dry_run:
             for p in changed:
                 action = "update" if p.key in known else "create"
@@ -241,6 +252,7 @@ class SyncEngine:
                     error = error or exc
                     continue
                 by_key = {p.key: p for p in batch}
+                count_written(batch, {o.key: o.status for o in results}, stats)
                 for outcome in results:
                     self._count(outcome, stats)
                     written = by_key.get(outcome.key)

@@ -6,7 +6,7 @@ Ref = category key (fallback id); parents are written before children; deleted
 categories are deactivated (``on_delete``). Options: YAML ``modules.categories``.
 """
 
-from connector.modules import ModuleSpec
+from connector.modules import FULL_RUN_SECONDS, ModuleSpec
 from connector.settings_file import Route
 
 SPEC = ModuleSpec(
@@ -30,4 +30,5 @@ SPEC = ModuleSpec(
     ),
     batch="connector.modules.categories.stream:build",
     every_seconds=900.0,
+    full_every_seconds=FULL_RUN_SECONDS,
 )

@@ -40,6 +40,9 @@ class TuningSchema(Schema):
     overlap_seconds = fields.Float(
         load_default=120.0, validate=validate.Range(min=0, max=86400)
     )
+    max_removal_share = fields.Float(
+        load_default=0.10, validate=validate.Range(min=0, max=1)
+    )
 
 
 class CategoryOptionsSchema(TuningSchema):
@@ -86,6 +89,7 @@ def stream_options(data: Mapping[str, Any]) -> StreamOptions:
         batch_size=data["batch_size"],
         max_in_flight=data["max_in_flight"],
         overlap=timedelta(seconds=data["overlap_seconds"]),
+        max_removal_share=data["max_removal_share"],
     )
 
 

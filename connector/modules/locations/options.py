@@ -98,9 +98,18 @@ class Options:
     def stream(
         self, *, batch_size: int, max_in_flight: int, overlap_seconds: float
     ) -> StreamOptions:
-        """Engine options: ``batch_size``, ``max_in_flight``, ``overlap_seconds``."""
+        """Engine options: ``batch_size``, ``max_in_flight``, ``overlap_seconds``,
+        ``max_removal_share``."""
         return StreamOptions(
             batch_size=self.integer("batch_size", batch_size, 1, 500),
             max_in_flight=self.integer("max_in_flight", max_in_flight, 1, 16),
             overlap=timedelta(seconds=self.number("overlap_seconds", overlap_seconds)),
+            max_removal_share=self.share("max_removal_share", 0.10),
         )
+
+    def share(self, option: str, default: float) -> float:
+        """A fraction between 0 and 1 (e.g. ``0.1`` = 10 %)."""
+        value = self.number(option, default)
+        if value > 1:
+            raise ConfigError(f"{self._name(option)} must be between 0 and 1")
+        return value

@@ -7,7 +7,7 @@ status ACTIVE. Batch sync (beat and ``connector sync products``) and CT product 
 share one mapping and one fingerprint store. Options: YAML ``modules.products``.
 """
 
-from connector.modules import ModuleSpec
+from connector.modules import FULL_RUN_SECONDS, ModuleSpec
 from connector.settings_file import Route
 
 SPEC = ModuleSpec(
@@ -33,4 +33,5 @@ SPEC = ModuleSpec(
     ),
     batch="connector.modules.products.stream:build",
     every_seconds=900.0,
+    full_every_seconds=FULL_RUN_SECONDS,
 )
