@@ -29,6 +29,12 @@ class MassRemoval(RuntimeError):
     """A run would remove more than the configured share: nothing more is written."""
 
 
+def counts(item: Planned, known: Mapping[str, Stored]) -> bool:
+    """A removal the guard counts: a top-level entity (level 0: a category, a
+    standard product, a channel, an inventory entry) the connector has written."""
+    return bool(item.removal) and item.level == 0 and item.key in known
+
+
 class RemovalGuard:
     """Counts the removals of one run and stops it past the allowed share."""
 
@@ -51,7 +57,7 @@ class RemovalGuard:
 
     def check(self, changed: Iterable[Planned], known: Mapping[str, Stored]) -> None:
         """Count the page's removals of known entities; raise past the share."""
-        removals = sum(1 for p in changed if p.removal and p.key in known)
+        removals = sum(1 for p in changed if counts(p, known))
         if not removals:
             return
         total = self.counted + removals
@@ -84,11 +90,13 @@ def guard_page(
         guard.check(changed, known)
     except MassRemoval as exc:
         stats.guard = str(exc)
-        guard.counted += sum(1 for p in changed if p.removal and p.key in known)
-    return note_dry_run(changed, stats)
+        guard.counted += sum(1 for p in changed if counts(p, known))
+    return note_dry_run(changed, known, stats)
 
 
-def note_dry_run(changed: Iterable[Planned], stats: SyncStats) -> list[Planned]:
+def note_dry_run(
+    changed: Iterable[Planned], known: Mapping[str, Stored], stats: SyncStats
+) -> list[Planned]:
     """Record the removals of a dry-run page apart; return the other entities."""
     rest: list[Planned] = []
     for p in changed:
@@ -97,7 +105,8 @@ def note_dry_run(changed: Iterable[Planned], stats: SyncStats) -> list[Planned]:
             continue
         stats.removed += 1
         if len(stats.removal_plan) < MAX_REMOVAL_LINES:
-            stats.removal_plan.append(f"{p.removal} {p.target_ref or p.key}")
+            unsure = "" if p.key in known else " (if present)"
+            stats.removal_plan.append(f"{p.removal} {p.target_ref or p.key}{unsure}")
     return rest
 
 

@@ -144,7 +144,9 @@ def plan_record(
     """
     if record.get("deleted"):
         payload = inactive_payload("category", record["ref"], catalogue)
-        return [Planned(record["id"], payload, record["ref"], level=0)]
+        return [
+            Planned(record["id"], payload, record["ref"], level=0, removal="deactivate")
+        ]
     out = []
     for category in [*(record.get("ancestors") or []), record["category"]]:
         parent = category.get("parent") or {}

@@ -1,5 +1,13 @@
-"""Batch source of the products module: CT product projections (current by default) ->
+"""Batch source of the products module: CT products (their current data by default) ->
 Fluent standard and variant products of ``FLUENT_CATALOGUE_REF``.
+
+The batch reads the ``products`` endpoint, not the projections: it returns unpublished
+products too (``masterData.published``; unpublishing moves ``lastModifiedAt``, so an
+incremental run sees it) and the mapping deactivates them (``on_unpublish``). An
+unpublish is never inferred from a product missing from a page. Deleted products
+(``on_delete``): a full run that started from the beginning ends with the
+fingerprinted products it did not see, double-checked with one ``id in (...)`` query
+per 100, and sets the ones commercetools no longer has INACTIVE with their variants.
 
 Per page (``prepare``, also used by the event handler): resolve the page's category ids
 to Fluent refs (cache, then the categories module's fingerprints, then one CT ``id in``
@@ -35,7 +43,9 @@ from .options import PriceRule, ProductOptions
 log = logging.getLogger(__name__)
 
 MODULE = "products"
-RESOURCE = "product-projections"
+RESOURCE = "product-projections"  # the event path reads one projection
+BATCH_RESOURCE = "products"  # the batch sees unpublished products (masterData.published)
+GONE_CHUNK = 100  # ids per existence check (keeps the URL short)
 _resolved: dict[tuple[str, str, str], str] = {}  # (project, resource, key) -> id
 _resolved_lock = threading.Lock()
 
@@ -96,18 +106,54 @@ class ProductStream(Stream):
         return {"staged": "true" if self.opts.projection == "staged" else "false"}
 
     def estimate_total(self, window: Window) -> int | None:
-        return window_total(self.ct, RESOURCE, window, self.query_extra)
+        return window_total(self.ct, BATCH_RESOURCE, window)
+
+    def removal_base(self) -> int:
+        """The guard measures removals against the standard products synced."""
+        return fingerprints.count(self.runtime.store, MODULE, "p:")
 
     # -- reading -------------------------------------------------------------------------
     def pages(self, window: Window) -> Iterator[Page]:
+        sweep = (
+            window.start is None
+            and window.after is None
+            and self.opts.on_delete == "deactivate"
+        )
+        seen: set[str] = set()
+        last = window.after
         for results in window_pages(
-            self.ct,
-            RESOURCE,
-            window,
-            extra=self.query_extra,
-            page_size=self.opts.page_size,
+            self.ct, BATCH_RESOURCE, window, page_size=self.opts.page_size
         ):
-            yield Page(self.prepare(results), results[-1]["id"])
+            if sweep:
+                seen.update(p["id"] for p in results)
+            last = results[-1]["id"]
+            records = [product_record(p, self.opts.projection) for p in results]
+            yield Page(self.prepare(records), last)
+        if sweep:
+            for gone in self._vanished(seen):
+                yield Page(self.prepare_gone(gone), last)
+
+    def _vanished(self, seen: set[str]) -> Iterator[list[tuple[str, str]]]:
+        """(id, ref) of fingerprinted products this full run did not see and CT no
+        longer has; those already deactivated as deleted are left out."""
+        candidates: list[tuple[str, str]] = []
+        for entry in fingerprints.entries(self.runtime.store, MODULE, "p:"):
+            product_id = entry.source_key[2:]
+            if product_id in seen:
+                continue
+            ref = entry.target_ref or product_id
+            stone = deleted_product(product_id, ref, self.opts.catalogue).payload
+            if entry.hash != fingerprints.fingerprint(stone):
+                candidates.append((product_id, ref))
+        for chunk in chunks(candidates, GONE_CHUNK):
+            ids = [pid for pid, _ in chunk]
+            alive = self.ct.query(
+                BATCH_RESOURCE, where=f"id in {ct_in(ids)}", limit=len(ids)
+            )["results"]
+            present = {p["id"] for p in alive}
+            gone = [pair for pair in chunk if pair[0] not in present]
+            if gone:
+                yield gone
 
     def prepare(self, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Resolve what the mapping needs for these products and prefetch existence."""
@@ -123,7 +169,11 @@ class ProductStream(Stream):
         return products
 
     def prepare_deleted(self, product_id: str, ref: str) -> list[dict[str, Any]]:
-        records = [{"id": product_id, "deleted": True, "ref": ref}]
+        return self.prepare_gone([(product_id, ref)])
+
+    def prepare_gone(self, gone: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Records deactivating deleted products: (CT id, Fluent ref) pairs."""
+        records = [{"id": pid, "deleted": True, "ref": ref} for pid, ref in gone]
         self._prefetch(records)
         return records
 
@@ -207,6 +257,20 @@ class ProductStream(Stream):
         self, batch: list[Planned], known: Mapping[str, Stored]
     ) -> list[WriteOutcome]:
         return self.writer.write(batch, known, self._exists)
+
+
+def product_record(product: Mapping[str, Any], projection: str) -> dict[str, Any]:
+    """A CT Product read from ``products`` in the shape of its projection, with
+    ``published`` (the mapping deactivates unpublished ones)."""
+    master = product.get("masterData") or {}
+    data = master.get(projection) or {}
+    return {
+        **data,
+        "id": product["id"],
+        "key": product.get("key"),
+        "published": bool(master.get("published")),
+        "lastModifiedAt": product.get("lastModifiedAt"),
+    }
 
 
 def build(runtime: Runtime) -> ProductStream:
