@@ -67,7 +67,9 @@ def run_foreground(
         click.echo(f"plan ({len(stats.plan)} shown):")
         for line in stats.plan:
             click.echo(f"  {line}")
-        click.echo(f"planned removals ({stats.removed}, {len(stats.removal_plan)} shown):")
+        click.echo(
+            f"planned removals ({stats.removed}, {len(stats.removal_plan)} shown):"
+        )
         for line in stats.removal_plan:
             click.echo(f"  {line}")
         if stats.guard:

@@ -3,10 +3,11 @@
 A stream marks a planned entity as a removal (``Planned.removal``: a deactivation, a
 quantity set to 0, a channel marked or deleted). Removals travel in the same pages and
 batches as every other write; this module only counts them. The guard measures the
-share of the catalogue a run would remove: removals of entities the connector has
-written before (they have a fingerprint) against ``Stream.removal_base()`` (default:
-every fingerprint of the module). Before a page is written, the run's removals so far
-plus the page's must stay within ``max_removal_share`` (default 10 %); otherwise the
+share of the catalogue a run would remove: removals of top-level entities (level 0)
+the connector has written before (they have a fingerprint) against
+``Stream.removal_base()`` (default: every fingerprint of the module). Before a page is written, the run's removals so far
+plus the page's must stay within ``max_removal_share`` (default 10 %; a run removing
+at most ``removal_guard_min`` entities, default 5, is never stopped); otherwise the
 run stops before writing that page with ``MassRemoval`` naming the figures, and only
 ``force`` (``connector sync --force``) lets it through. Must not write anything.
 """
@@ -62,7 +63,9 @@ class RemovalGuard:
             return
         total = self.counted + removals
         base = self.base()
-        allowed = math.floor(self.share * base)
+        allowed = max(
+            math.floor(self.share * base), self.stream.options.removal_guard_min
+        )
         if total > allowed and not self.force:
             raise MassRemoval(
                 f"{self.stream.module}: this run would remove {total} of {base} "
@@ -110,8 +113,9 @@ def note_dry_run(
     return rest
 
 
-def count_written(batch: Iterable[Planned], statuses: Mapping[str, str],
-                  stats: SyncStats) -> None:
+def count_written(
+    batch: Iterable[Planned], statuses: Mapping[str, str], stats: SyncStats
+) -> None:
     """Count removals that were written (created/updated outcomes)."""
     for p in batch:
         if p.removal and statuses.get(p.key) in ("created", "updated"):

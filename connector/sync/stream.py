@@ -72,6 +72,7 @@ class StreamOptions:
     # the mass-removal guard: a run removing more than this share of what the module
     # has written (its fingerprints) stops before writing unless forced
     max_removal_share: float = 0.10
+    removal_guard_min: int = 5  # a run removing at most this many is never stopped
 
 
 class Stream(ABC):

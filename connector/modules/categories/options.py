@@ -43,6 +43,7 @@ class TuningSchema(Schema):
     max_removal_share = fields.Float(
         load_default=0.10, validate=validate.Range(min=0, max=1)
     )
+    removal_guard_min = fields.Integer(load_default=5, validate=validate.Range(min=0))
 
 
 class CategoryOptionsSchema(TuningSchema):
@@ -90,6 +91,7 @@ def stream_options(data: Mapping[str, Any]) -> StreamOptions:
         max_in_flight=data["max_in_flight"],
         overlap=timedelta(seconds=data["overlap_seconds"]),
         max_removal_share=data["max_removal_share"],
+        removal_guard_min=data["removal_guard_min"],
     )
 
 

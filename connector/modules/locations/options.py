@@ -105,6 +105,7 @@ class Options:
             max_in_flight=self.integer("max_in_flight", max_in_flight, 1, 16),
             overlap=timedelta(seconds=self.number("overlap_seconds", overlap_seconds)),
             max_removal_share=self.share("max_removal_share", 0.10),
+            removal_guard_min=self.integer("removal_guard_min", 5, 0, 1_000_000),
         )
 
     def share(self, option: str, default: float) -> float:

@@ -146,9 +146,7 @@ def map_product(
             **shared,
         }
         skus.append(sku)
-        out.append(
-            Planned(variant_key(sku), payload, sku, level=1, removal=removal)
-        )
+        out.append(Planned(variant_key(sku), payload, sku, level=1, removal=removal))
     values = attribute_values(product_attrs, master.get("attributes"))
     standard = {
         "kind": "standard",

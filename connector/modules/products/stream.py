@@ -44,7 +44,9 @@ log = logging.getLogger(__name__)
 
 MODULE = "products"
 RESOURCE = "product-projections"  # the event path reads one projection
-BATCH_RESOURCE = "products"  # the batch sees unpublished products (masterData.published)
+BATCH_RESOURCE = (
+    "products"  # the batch sees unpublished products (masterData.published)
+)
 GONE_CHUNK = 100  # ids per existence check (keeps the URL short)
 _resolved: dict[tuple[str, str, str], str] = {}  # (project, resource, key) -> id
 _resolved_lock = threading.Lock()
