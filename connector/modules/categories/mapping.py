@@ -69,7 +69,8 @@ def category_payload(
     """The Fluent category a CT category maps to (input fields plus ``kind``/``status``).
 
     Name: the localized name (fallback: the ref). Summary: the localized description,
-    at most 255 characters. ``parentCategory``: the parent's ref when there is a parent.
+    at most 255 characters. ``parentCategory``: the parent's ref when there is a parent,
+    else an explicit null (so an update moves a category to the root).
     """
     ref = category_ref(category)
     payload: dict[str, Any] = {
@@ -83,8 +84,10 @@ def category_payload(
     summary = truncate(localized(category.get("description"), locales), SUMMARY_MAX)
     if summary:
         payload["summary"] = summary
-    if parent_ref:
-        payload["parentCategory"] = category_key(parent_ref, catalogue)
+    # a root category sends an explicit null: an update moves it to the root
+    payload["parentCategory"] = (
+        category_key(parent_ref, catalogue) if parent_ref else None
+    )
     return payload
 
 

@@ -37,7 +37,7 @@ from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
 from .followups import details, make_followups
-from .mapping import MappingContext, deleted_product, map_product
+from .mapping import MappingContext, deleted_product, map_product, product_ref
 from .options import PriceRule, ProductOptions
 
 log = logging.getLogger(__name__)
@@ -122,31 +122,42 @@ class ProductStream(Stream):
             and self.opts.on_delete == "deactivate"
         )
         seen: set[str] = set()
+        refs: set[str] = set()  # a ref of a live product is never deactivated
         last = window.after
         for results in window_pages(
             self.ct, BATCH_RESOURCE, window, page_size=self.opts.page_size
         ):
             if sweep:
                 seen.update(p["id"] for p in results)
+                refs.update(product_ref(p) for p in results)
             last = results[-1]["id"]
             records = [product_record(p, self.opts.projection) for p in results]
             yield Page(self.prepare(records), last)
         if sweep:
-            for gone in self._vanished(seen):
+            for gone in self._vanished(seen, refs):
                 yield Page(self.prepare_gone(gone), last)
 
-    def _vanished(self, seen: set[str]) -> Iterator[list[tuple[str, str]]]:
+    def _vanished(
+        self, seen: set[str], refs: set[str]
+    ) -> Iterator[list[tuple[str, str]]]:
         """(id, ref) of fingerprinted products this full run did not see and CT no
-        longer has; those already deactivated as deleted are left out."""
+        longer has; those already deactivated as deleted are left out, and a
+        fingerprint whose ref now belongs to another live product is dropped."""
         candidates: list[tuple[str, str]] = []
+        stale: list[str] = []
         for entry in fingerprints.entries(self.runtime.store, MODULE, "p:"):
             product_id = entry.source_key[2:]
             if product_id in seen:
                 continue
             ref = entry.target_ref or product_id
+            if ref in refs:
+                stale.append(entry.source_key)
+                continue
             stone = deleted_product(product_id, ref, self.opts.catalogue).payload
             if entry.hash != fingerprints.fingerprint(stone):
                 candidates.append((product_id, ref))
+        if stale:
+            fingerprints.forget(self.runtime.store, MODULE, stale)
         for chunk in chunks(candidates, GONE_CHUNK):
             ids = [pid for pid, _ in chunk]
             alive = self.ct.query(
