@@ -4,9 +4,11 @@ Reads ``locations(updatedOn: {from, to}, first, after)`` inside the run window (
 run reads every location), maps each through ``mapping.plan_location`` and writes the
 changed ones: one ``key in (...)`` channel query per batch, then a create for a missing
 channel or one update with only the actions that differ. The engine's fingerprints make
-an unchanged location cost no commercetools call at all. Channels are never deleted: a
-location that is no longer ACTIVE is marked (``locationStatus``/``active`` custom fields,
-optionally without role InventorySupply). This module must not write to Fluent.
+an unchanged location cost no commercetools call at all. A location that is no longer
+ACTIVE is marked (``locationStatus``/``active`` custom fields, optionally without role
+InventorySupply). A location gone from Fluent (seen only by a run that read every
+location) is handled per ``on_delete`` (see ``gone``). This module must not write to
+Fluent.
 """
 
 from __future__ import annotations
@@ -20,11 +22,24 @@ from typing import Any
 from connector.clients.commercetools import CommercetoolsClient, ct_in
 from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
+from connector.errors import ConfigError
 from connector.modules.locations.actions import channel_actions, channel_draft
 from connector.modules.locations.custom_type import ensure_type
-from connector.modules.locations.mapping import LocationRules, plan_location
+from connector.modules.locations.gone import (
+    POLICIES,
+    gone_actions,
+    plan_gone,
+    vanished,
+)
+from connector.modules.locations.mapping import (
+    LocationRules,
+    in_network,
+    plan_location,
+)
 from connector.modules.locations.options import Options, require_settings
 from connector.runtime import Runtime
+from connector.store import fingerprints
+from connector.store.db import Store
 from connector.store.fingerprints import Stored
 from connector.sync.stream import (
     Page,
@@ -92,6 +107,8 @@ class LocationsStream(Stream):
         *,
         page_size: int = 100,
         incremental: bool = True,
+        store: Store | None = None,
+        on_delete: str = "mark",
     ) -> None:
         super().__init__(options)
         self.ct = ct
@@ -99,6 +116,8 @@ class LocationsStream(Stream):
         self.rules = rules
         self.page_size = page_size
         self.incremental = incremental
+        self.store = store  # fingerprints of the deletion sweep (None: no sweep)
+        self.on_delete = on_delete
         self._type_id: str | None = None
         self._lock = threading.Lock()
 
@@ -110,6 +129,10 @@ class LocationsStream(Stream):
         # incremental: false reads every location each run (fingerprints keep it free)
         range_ = updated_on(window) if self.incremental else None
         variables: dict[str, Any] = {"updatedOn": range_}
+        # a read of every location from the start sees which ones are gone
+        sweep = range_ is None and window.after is None and self.store is not None
+        seen: set[str] = set()
+        cursor: str | None = window.after
         for nodes, cursor in self.fluent.iter_connection(
             locations_query(bool(self.rules.network_ref)),
             variables,
@@ -117,9 +140,24 @@ class LocationsStream(Stream):
             page_size=self.page_size,
             after=window.after,
         ):
+            if sweep:
+                seen.update(n["ref"] for n in nodes if self._in_scope(n))
             yield Page(nodes, cursor)
+        if sweep and self.store is not None:
+            entries = fingerprints.entries(self.store, self.module)
+            gone = list(vanished(entries, seen, self.rules, self.on_delete))
+            for start in range(0, len(gone), self.page_size):
+                yield Page(gone[start : start + self.page_size], cursor)
+
+    def _in_scope(self, node: Mapping[str, Any]) -> bool:
+        if not node.get("ref"):
+            return False
+        network = self.rules.network_ref
+        return not network or in_network(node, network)
 
     def plan(self, record: Mapping[str, Any]) -> Iterable[Planned | Skip]:
+        if record.get("_gone"):
+            return [plan_gone(record, self.rules, self.on_delete)]
         return plan_location(record, self.rules)
 
     # -- writing -----------------------------------------------------------------------
@@ -147,6 +185,8 @@ class LocationsStream(Stream):
         self, item: Planned, current: dict[str, Any] | None, type_id: str
     ) -> WriteOutcome:
         draft = item.payload
+        if draft.get("_gone"):
+            return self._write_gone(item, current, type_id)
         try:
             if current is None:
                 created = self.ct.create("channels", channel_draft(draft, type_id))
@@ -167,6 +207,33 @@ class LocationsStream(Stream):
         return WriteOutcome(
             item.key, "updated" if applied else "unchanged", draft["key"]
         )
+
+    def _write_gone(
+        self, item: Planned, current: dict[str, Any] | None, type_id: str
+    ) -> WriteOutcome:
+        """Mark, strip or delete the channel of a location gone from Fluent."""
+        key = item.payload["key"]
+        if current is None:
+            return WriteOutcome(item.key, "unchanged", key)
+        try:
+            if item.payload["_gone"] == "delete":
+                self.ct.delete(f"channels/{current['id']}", current["version"])
+                return WriteOutcome(item.key, "updated", key)
+            policy = item.payload["_gone"]
+            _, applied = self.ct.update_with_retry(
+                f"channels/{current['id']}",
+                lambda channel: gone_actions(channel, policy, type_id),
+                current,
+            )
+        except ApiError as exc:
+            if exc.transient:
+                raise
+            log.warning(
+                "locations.channel.rejected",
+                extra={"location_ref": item.key, "error": str(exc)[:300]},
+            )
+            return WriteOutcome(item.key, "failed", error=str(exc))
+        return WriteOutcome(item.key, "updated" if applied else "unchanged", key)
 
 
 def rules_from(runtime: Runtime, opts: Options) -> LocationRules:
@@ -200,4 +267,17 @@ def build(
         opts.stream(batch_size=25, max_in_flight=4, overlap_seconds=120),
         page_size=opts.integer("page_size", 100, 1, 5000),
         incremental=opts.flag("incremental", True),
+        store=runtime.store,
+        on_delete=on_delete(opts),
     )
+
+
+def on_delete(opts: Options) -> str:
+    """``modules.locations.on_delete``: what a gone location's channel gets."""
+    policy = opts.text("on_delete", "mark") or "mark"
+    if policy not in POLICIES:
+        raise ConfigError(
+            f"modules.locations.on_delete must be one of {', '.join(POLICIES)}, "
+            f"got {policy!r}"
+        )
+    return policy
