@@ -265,6 +265,8 @@ class SyncEngine:
 
     @staticmethod
     def _count(outcome: WriteOutcome, stats: SyncStats) -> None:
+        if outcome.note:
+            stats.skip(outcome.key, outcome.note)
         if outcome.status == "created":
             stats.created += 1
         elif outcome.status == "updated":

@@ -62,6 +62,7 @@ class WriteOutcome:
     status: str  # created | updated | unchanged | failed
     target_ref: str | None = None
     error: str | None = None
+    note: str | None = None  # written, but part of the source could not be (reported)
 
 
 @dataclass

@@ -167,3 +167,17 @@ def deleted_product(product_id: str, ref: str, catalogue: str) -> Planned:
     payload = inactive_payload("standard", ref, catalogue)
     payload["_variants"] = []
     return Planned(standard_key(product_id), payload, ref, level=0, removal=DEACTIVATE)
+
+
+def product_record(product: Mapping[str, Any], projection: str) -> dict[str, Any]:
+    """A CT Product read from ``products`` in the shape of its projection, with
+    ``published`` (the mapping deactivates unpublished ones)."""
+    master = product.get("masterData") or {}
+    data = master.get(projection) or {}
+    return {
+        **data,
+        "id": product["id"],
+        "key": product.get("key"),
+        "published": bool(master.get("published")),
+        "lastModifiedAt": product.get("lastModifiedAt"),
+    }

@@ -36,8 +36,14 @@ from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
-from .followups import details, make_followups
-from .mapping import MappingContext, deleted_product, map_product, product_ref
+from .followups import Notes, details, make_followups
+from .mapping import (
+    MappingContext,
+    deleted_product,
+    map_product,
+    product_record,
+    product_ref,
+)
 from .options import PriceRule, ProductOptions
 
 log = logging.getLogger(__name__)
@@ -83,13 +89,14 @@ class ProductStream(Stream):
         self.runtime = runtime
         self.opts = options
         self.ct = runtime.ct()
+        self.notes = Notes()  # prices/attributes Fluent keeps (reported per entity)
         self.writer = CatalogueWriter(
             runtime.fluent(),
             options.catalogue,
             runtime.store,
             MODULE,
             details=details(options),
-            followups=make_followups(options),
+            followups=make_followups(options, self.notes),
         )
         self.status = ACTIVE  # the event path maps unpublished products as INACTIVE
         self.now = utcnow()  # price validity is judged at the start of the run
@@ -269,21 +276,13 @@ class ProductStream(Stream):
     def write(
         self, batch: list[Planned], known: Mapping[str, Stored]
     ) -> list[WriteOutcome]:
-        return self.writer.write(batch, known, self._exists)
-
-
-def product_record(product: Mapping[str, Any], projection: str) -> dict[str, Any]:
-    """A CT Product read from ``products`` in the shape of its projection, with
-    ``published`` (the mapping deactivates unpublished ones)."""
-    master = product.get("masterData") or {}
-    data = master.get(projection) or {}
-    return {
-        **data,
-        "id": product["id"],
-        "key": product.get("key"),
-        "published": bool(master.get("published")),
-        "lastModifiedAt": product.get("lastModifiedAt"),
-    }
+        outcomes = self.writer.write(batch, known, self._exists)
+        by_key = {p.key: p for p in batch}
+        for outcome in outcomes:
+            item = by_key.get(outcome.key)
+            if item is not None:
+                outcome.note = self.notes.pop(item.payload["kind"], item.payload["ref"])
+        return outcomes
 
 
 def build(runtime: Runtime) -> ProductStream:

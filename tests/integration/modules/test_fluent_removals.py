@@ -95,9 +95,7 @@ def position_ref(connected, sku: str) -> str:
 def test_position_gone_zeroes_or_deletes_the_entry(connected) -> None:
     seed_stock(connected)
     assert connected.run_sync("inventory").stats.created == 10
-    delete_fluent(
-        connected, "virtual_positions", position_ref(connected, "P-00003-1")
-    )
+    delete_fluent(connected, "virtual_positions", position_ref(connected, "P-00003-1"))
 
     assert connected.run_sync("inventory").stats.written == 0  # not seen
     assert ct_stock(connected)["P-00003-1"] > 0
@@ -112,9 +110,7 @@ def test_position_gone_zeroes_or_deletes_the_entry(connected) -> None:
     assert again.stats.written == 0 and ct_calls(connected) == {}
 
     # by option the entry is deleted instead
-    delete_fluent(
-        connected, "virtual_positions", position_ref(connected, "P-00004-1")
-    )
+    delete_fluent(connected, "virtual_positions", position_ref(connected, "P-00004-1"))
     deleted = run(connected, build_inventory, {"on_missing": "delete"}, full=True)
     assert deleted.stats.removed == 2  # both SKUs without a position
     assert {"P-00003-1", "P-00004-1"}.isdisjoint(ct_stock(connected))

@@ -16,7 +16,6 @@ from connector.modules.products.stream import ProductStream
 from connector.store import runs
 from connector.sync.engine import SyncEngine
 from connector.sync.removals import MassRemoval
-from connector.sync.runner import run_sync
 from tests.integration.modules.test_products_support import (
     CATALOGUE,
     calls,
