@@ -209,3 +209,74 @@ def test_ct_sandbox_leaves_unpublished_products_out_of_current_projections(
     assert "alpha" in {p["key"] for p in staged["results"]}
     listed = api.ok(api.get("/products", where="masterData(published = false)"))
     assert [p["key"] for p in listed["results"]] == ["alpha"]
+
+
+def test_removed_price_and_attribute_are_reported_fluent_keeps_them(connected) -> None:
+    """Fluent upserts prices (by type + currency) and attributes (by name) and has no
+    mutation removing one (reference: fluent-api.md §3.2); the sandbox behaves so.
+    The update still goes out, and the run names what Fluent keeps."""
+    api = ct_api(connected)
+    api.seed(
+        {
+            "messages": False,
+            "products": [
+                {
+                    "key": "shirt",
+                    "name": {"en": "Shirt"},
+                    "published": True,
+                    "variants": [
+                        {
+                            "sku": "SHIRT-1",
+                            "prices": [
+                                {"currencyCode": "EUR", "centAmount": 2000},
+                                {"currencyCode": "USD", "centAmount": 2200},
+                            ],
+                            "attributes": [{"name": "size", "value": "M"}],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    options = ProductOptions.from_mapping(
+        {"attributes": ["size"], "overlap_seconds": 0}, CATALOGUE
+    )
+
+    def sync(full: bool = False):
+        stream = ProductStream(connected.runtime, options)
+        return SyncEngine(connected.runtime.store, stream).run(full=full, trigger="t")
+
+    assert sync().stats.created == 2
+    shirt = product(api, "shirt")
+    usd = next(
+        p["id"]
+        for p in shirt["masterData"]["staged"]["masterVariant"]["prices"]
+        if p["value"]["currencyCode"] == "USD"
+    )
+    change(
+        api,
+        "shirt",
+        {"action": "removePrice", "priceId": usd},
+        {"action": "setAttribute", "sku": "SHIRT-1", "name": "size"},
+        {"action": "publish"},
+    )
+    result = sync()
+    assert result.status == "succeeded", result.stats.failures
+    assert result.stats.updated == 2
+    reasons = result.stats.skip_reasons
+    assert (
+        reasons[
+            "price removed in commercetools kept in Fluent (Fluent cannot remove one); "
+            "attribute removed in commercetools kept in Fluent (Fluent cannot remove one)"
+        ]
+        == 2
+    )  # the standard product and its variant
+    node = fluent_standard(connected, "shirt")
+    assert {p["currency"] for p in node["prices"]} == {"EUR", "USD"}  # upserted
+    assert "size" in {a["name"] for a in node["attributes"]}
+
+    # a no-change full run afterwards writes nothing (and reports nothing)
+    reset_calls(connected.fluent_url)
+    again = sync(full=True)
+    assert again.stats.written == 0 and not again.stats.skip_reasons
+    assert calls(connected.fluent_url).get("graphql:mutation", 0) == 0
