@@ -23,7 +23,12 @@ from connector.models import utcnow
 from connector.store import checkpoints, fingerprints, runs
 from connector.store.db import Store
 from connector.store.fingerprints import Stored
-from connector.sync.removals import RemovalGuard, count_written, guard_page
+from connector.sync.removals import (
+    MassRemoval,
+    RemovalGuard,
+    count_written,
+    guard_page,
+)
 from connector.sync.stats import SyncStats
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
@@ -172,6 +177,8 @@ class SyncEngine:
             )
             return RunResult(run_id, status, stats)
         except Exception as exc:
+            if isinstance(exc, MassRemoval):  # the next run starts this window over
+                self._save({**cursor, "run": None})
             error = f"{type(exc).__name__}: {exc}"
             runs.finish(self.store, run_id, "failed", stats.as_dict(), error)
             log.warning(

@@ -8,8 +8,10 @@ the connector has written before (they have a fingerprint) against
 ``Stream.removal_base()`` (default: every fingerprint of the module). Before a page is written, the run's removals so far
 plus the page's must stay within ``max_removal_share`` (default 10 %; a run removing
 at most ``removal_guard_min`` entities, default 5, is never stopped); otherwise the
-run stops before writing that page with ``MassRemoval`` naming the figures, and only
-``force`` (``connector sync --force``) lets it through. Must not write anything.
+run stops before writing that page with ``MassRemoval`` naming the figures (the engine
+then drops the unfinished window, so the next run reads it from the start again and a
+full run's end-of-run sweep is not skipped), and only ``force`` (``connector sync
+--force``) lets it through. Must not write anything.
 """
 
 from __future__ import annotations

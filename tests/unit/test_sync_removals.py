@@ -104,3 +104,20 @@ def test_batch_modules_have_a_nightly_full_run(tmp_path, monkeypatch):
     assert schedule["products-sync-full"]["schedule"] == 3600.0
     assert "inventory-sync-full" not in schedule  # 0 disables it
     assert schedule["inventory-sync-batch"]["schedule"] == 120.0
+
+
+def test_a_stopped_run_starts_over_so_the_forced_run_sees_every_page(store):  # noqa: F811
+    data = records(20)
+    SyncEngine(store, RemovingStream(data)).run()
+    late = [{**r, "gone": True} if i >= 12 else r for i, r in enumerate(data)]
+    stopped = RemovingStream(late)
+    stopped.page_size = 4  # the removals sit in the last pages, after saved pages
+    with pytest.raises(MassRemoval):
+        SyncEngine(store, stopped).run(full=True)
+    assert stopped.pages_read == 5  # 4 removals of page 4 allowed, page 5 stopped
+    assert sorted(stopped.written) == [f"id-{i:03d}" for i in range(12, 16)]
+    forced = RemovingStream(late)
+    forced.page_size = 4
+    result = SyncEngine(store, forced).run(full=True, force_removals=True)
+    assert forced.pages_read == 5  # from the start again, not from the saved page
+    assert result.stats.removed == 4  # page 4's were written before
