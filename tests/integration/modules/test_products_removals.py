@@ -280,3 +280,23 @@ def test_removed_price_and_attribute_are_reported_fluent_keeps_them(connected) -
     again = sync(full=True)
     assert again.stats.written == 0 and not again.stats.skip_reasons
     assert calls(connected.fluent_url).get("graphql:mutation", 0) == 0
+
+
+def test_event_and_batch_deactivations_agree(connected) -> None:
+    """An unpublish handled by the event path leaves nothing for the batch to write."""
+    from connector.modules.ct_messages.poller import poll
+
+    api = ct_api(connected)
+    api.seed(FIXTURE)
+    connected.run_sync("products")
+    change(api, "delta", {"action": "unpublish"})
+    assert poll(connected.runtime)["accepted"] == 1
+    connected.wait_until(
+        lambda: set(statuses(connected, "delta").values()) == {"INACTIVE"},
+        timeout=10,
+        message="deactivated by the message",
+    )
+    reset_calls(connected.fluent_url)
+    result = incremental(connected)
+    assert result.stats.read == 1 and result.stats.written == 0
+    assert calls(connected.fluent_url).get("graphql:mutation", 0) == 0
