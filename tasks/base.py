@@ -4,7 +4,8 @@
   transient failures re-publish the task with the backoff the store computed.
 - ``batch_task(module)``: ``<module>.sync_batch(full, dry_run, trigger)`` -> sync engine;
   the checkpoint lease makes it exclusive, and a beat-triggered run is skipped when the
-  previous one started less than half an interval ago (two beats never double a run).
+  previous one started less than half an interval ago (two beats never double a run);
+  a scheduled full run is never skipped so, and retried later when the lease is held.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from connector.runtime import Runtime
 from connector.store import checkpoints, runs
 
 log = logging.getLogger(__name__)
+FULL_RUN_RETRY_SECONDS = 300.0  # a scheduled full run that found the lease held
 
 
 class ConnectorTask(Task):
@@ -99,6 +101,11 @@ def run_batch(
             raise task.retry(countdown=delay, exc=exc) from exc
         runtime.notifier.sync_failed(module=module, run_id=-1, error=str(exc))
         raise
+    if result.status == "skipped" and full and trigger == "beat":
+        # the scheduled full run (it alone sees hard deletions) must not be lost to an
+        # incremental run holding the lease: try again a little later, bounded
+        if task.request.retries < runtime.config.retry.max_retries:
+            raise task.retry(countdown=FULL_RUN_RETRY_SECONDS)
     return {
         "module": module,
         "status": result.status,

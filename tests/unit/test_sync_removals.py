@@ -121,3 +121,41 @@ def test_a_stopped_run_starts_over_so_the_forced_run_sees_every_page(store):  # 
     result = SyncEngine(store, forced).run(full=True, force_removals=True)
     assert forced.pages_read == 5  # from the start again, not from the saved page
     assert result.stats.removed == 4  # page 4's were written before
+
+
+def test_scheduled_full_run_retries_when_the_lease_is_held(tmp_path):
+    from types import SimpleNamespace
+
+    from connector.config import Config
+    from connector.runtime import Runtime
+    from connector.store import checkpoints, migrate
+    from tasks.base import FULL_RUN_RETRY_SECONDS, run_batch
+    from tests.unit.modules.test_inventory_mapping import FULL
+
+    env = {**FULL, "CONNECTOR_DATA_DIR": str(tmp_path), "CONNECTOR_MODULES": "products"}
+    env["FLUENT_CATALOGUE_REF"] = "PC:1"
+    runtime = Runtime(Config.from_env(env, read_dotenv=False))
+    migrate.upgrade(runtime.config.database_url)
+    assert checkpoints.acquire(runtime.store, "products", "ct:p", "incremental", 60)
+
+    class Retry(Exception):
+        pass
+
+    retried: list[float] = []
+
+    def retry(countdown: float) -> Exception:
+        retried.append(countdown)
+        return Retry()
+
+    task: Any = SimpleNamespace(
+        runtime=runtime, request=SimpleNamespace(retries=0), retry=retry
+    )
+    with pytest.raises(Retry):
+        run_batch(task, "products", full=True, dry_run=False, trigger="beat")
+    assert retried == [FULL_RUN_RETRY_SECONDS]
+    # an incremental beat run that finds the lease held is simply skipped
+    out = run_batch(task, "products", full=False, dry_run=False, trigger="beat")
+    assert out["status"] == "skipped" and retried == [FULL_RUN_RETRY_SECONDS]
+    task.request.retries = runtime.config.retry.max_retries  # bounded
+    out = run_batch(task, "products", full=True, dry_run=False, trigger="beat")
+    assert out["status"] == "skipped"
