@@ -21,10 +21,18 @@ def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-def _counts(created: Any) -> str:
-    if not isinstance(created, dict):
-        return str(created)
-    return ", ".join(f"{n} {k}" for k, v in created.items() if (n := v) and k != "ids")
+def _counts(answer: Any) -> str:
+    """``3 products, 6 variants`` from a control API answer (its integer counts)."""
+    if isinstance(answer, dict):
+        answer = answer.get("created") or answer.get("counts") or answer
+    if not isinstance(answer, dict):
+        return "nothing"
+    parts = [
+        f"{v} {k}"
+        for k, v in answer.items()
+        if isinstance(v, int) and not isinstance(v, bool) and v
+    ]
+    return ", ".join(parts) or "nothing"
 
 
 def seed_sandboxes(boxes: Sandboxes, seed: str) -> str:
@@ -33,10 +41,9 @@ def seed_sandboxes(boxes: Sandboxes, seed: str) -> str:
         from connector.demo.runner import seed as seed_demo
 
         done = seed_demo(boxes.ct.url, boxes.fluent.url)
-        fluent = done["fluent"].get("created", done["fluent"])
         return (
             f"seeded the demo retailer: commercetools {_counts(done['ct'])}; "
-            f"Fluent {_counts(fluent)}"
+            f"Fluent {_counts(done['fluent'])}"
         )
     products = int(seed)
     ct = _post(
@@ -51,6 +58,6 @@ def seed_sandboxes(boxes: Sandboxes, seed: str) -> str:
     )
     fluent = _post(f"{boxes.fluent.url}/_sandbox/generate", {"locations": 3})
     return (
-        f"seeded {products} product(s): commercetools {_counts(ct.get('created'))}; "
-        f"Fluent {_counts(fluent.get('created', fluent))}"
+        f"seeded {products} product(s): commercetools {_counts(ct)}; "
+        f"Fluent {_counts(fluent)}"
     )
