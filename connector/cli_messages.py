@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 
@@ -166,5 +167,8 @@ LIST_FIELDS = (
 
 
 def _row_json(row: object) -> dict[str, object]:
-    out = {name: getattr(row, name, None) for name in LIST_FIELDS}
-    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in out.items()}
+    out: dict[str, object] = {}
+    for name in LIST_FIELDS:
+        value = getattr(row, name, None)
+        out[name] = value.isoformat() if isinstance(value, datetime) else value
+    return out

@@ -134,9 +134,9 @@ def check_keys(
             _unknown(f"route {label!r}", entry, known, problems)
     _unknown("retry", raw.get("retry"), RETRY_KEYS, problems)
     _unknown("notifications", raw.get("notifications"), NOTIFICATION_KEYS, problems)
-    for section, keys in EXTRA_SECTIONS.items():
+    for name, keys in EXTRA_SECTIONS.items():
         if keys is not None:
-            _unknown(section, raw.get(section), keys, problems)
+            _unknown(name, raw.get(name), keys, problems)
     section = raw.get("modules")
     if isinstance(section, Mapping):
         if modules is None:

@@ -26,7 +26,7 @@ from connector.api.docs import Operation, operations_of
 
 BASE = Path(__file__).with_name("openapi.yml")
 AUTOMATIC = {"HEAD", "OPTIONS"}  # added by Flask to every rule
-_CONVERTERS = {
+_CONVERTERS: dict[str, dict[str, Any]] = {
     "int": {"type": "integer", "minimum": 0},
     "float": {"type": "number"},
     "uuid": {"type": "string", "format": "uuid"},
@@ -41,8 +41,8 @@ def base() -> dict[str, Any]:
 
 
 def _schema_name(schema: Any) -> str:
-    cls = resolve_schema_cls(schema)
-    name = cls.__name__.lstrip("_")
+    cls: Any = resolve_schema_cls(schema)
+    name = str(cls.__name__).lstrip("_")
     return (
         name[: -len("Schema")] if name.endswith("Schema") and name != "Schema" else name
     )
@@ -84,7 +84,8 @@ def _path(rule: str, extra: Mapping[str, Mapping[str, Any]]) -> tuple[str, list[
     params = []
     for match in _RULE_PART.finditer(rule):
         name = match["name"]
-        schema = dict(_CONVERTERS.get(match["conv"] or "", {"type": "string"}))
+        default: dict[str, Any] = {"type": "string"}
+        schema: dict[str, Any] = dict(_CONVERTERS.get(match["conv"] or "", default))
         param: dict[str, Any] = {"name": name, "in": "path", "required": True}
         more = dict(extra.get(name, {}))
         schema.update(more.pop("schema", {}))
@@ -100,7 +101,8 @@ def _response(value: Any) -> Any:
     if isinstance(value, Schema) or (
         isinstance(value, type) and issubclass(value, Schema)
     ):
-        doc = (resolve_schema_cls(value).__doc__ or "").strip().splitlines()
+        cls: Any = resolve_schema_cls(value)
+        doc = (cls.__doc__ or "").strip().splitlines()
         return {
             "description": doc[0] if doc else "OK",
             "content": {"application/json": {"schema": value}},
