@@ -13,19 +13,6 @@ from urllib.parse import urlsplit
 from connector.errors import ConfigError
 
 DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite")
-BROKER_SCHEMES = (
-    "redis",
-    "rediss",
-    "redis+socket",
-    "amqp",
-    "amqps",
-    "pyamqp",
-    "memory",
-    "filesystem",
-    "sqla+sqlite",
-    "sqla+postgresql",
-    "sqla+postgresql+psycopg",
-)
 
 
 def mask(url: str) -> str:
@@ -54,7 +41,7 @@ def host_of(url: str) -> str:
 
 
 def _scheme_hint(scheme: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(scheme, known, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(scheme, known, n=1, cutoff=0.75)
     return f" (did you mean {close[0]}://?)" if close else ""
 
 
@@ -85,7 +72,7 @@ def check_database_url(url: str, variable: str = "DATABASE_URL") -> None:
 
 
 def check_broker_url(url: str, variable: str) -> None:
-    """ConfigError unless ``url`` has a broker scheme Celery can use."""
+    """ConfigError unless ``url`` has a scheme one of kombu's transports serves."""
     try:
         scheme = urlsplit(url).scheme
     except ValueError:
@@ -95,8 +82,11 @@ def check_broker_url(url: str, variable: str) -> None:
             f"{variable} is not a broker URL: {mask(url)!r} "
             "(expected redis://host:6379/0 or amqp://user:password@host:5672//)"
         )
-    if scheme not in BROKER_SCHEMES:
+    from kombu.transport import TRANSPORT_ALIASES
+
+    transports = tuple(sorted(TRANSPORT_ALIASES))
+    if scheme.split("+")[0] not in transports:
         raise ConfigError(
             f"{variable}: unsupported broker scheme {scheme!r} in {mask(url)!r}"
-            f"{_scheme_hint(scheme, BROKER_SCHEMES)}"
+            f"{_scheme_hint(scheme, transports)}"
         )

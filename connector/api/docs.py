@@ -16,6 +16,9 @@ is: a marshmallow schema for its input + one decorator::
     )
     def things(): ...
 
+Pages for people rather than programs (the web console) are marked
+``@not_in_api("why")`` instead, and blueprint static files are skipped.
+
 ``responses`` values: a name of a shared response in openapi.yml (``"Error"``,
 ``"InvalidParameter"``, ``"Unavailable"``, ``"WebhookAnswer"``, ``"Ready"``), a
 marshmallow schema (class or instance), or a response object from ``json_response``.
@@ -40,6 +43,7 @@ ERROR = "Error"
 INVALID = "InvalidParameter"
 UNAVAILABLE = "Unavailable"
 ATTRIBUTE = "__openapi__"
+HIDDEN = "__openapi_hidden__"
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,21 @@ def documented(
         return view
 
     return attach
+
+
+def not_in_api(reason: str) -> Callable[[F], F]:
+    """Keep a view out of the document on purpose (e.g. HTML pages of the console)."""
+
+    def mark(view: F) -> F:
+        setattr(view, HIDDEN, reason)
+        return view
+
+    return mark
+
+
+def is_hidden(endpoint: str, view: Callable[..., Any]) -> bool:
+    """Static files and views marked ``not_in_api`` are not API operations."""
+    return endpoint == "static" or endpoint.endswith(".static") or hasattr(view, HIDDEN)
 
 
 def operations_of(view: Callable[..., Any]) -> Mapping[str, Operation]:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from connector.api.docs import PUBLIC, documented, json_response
+from connector.api.docs import PUBLIC, documented, is_hidden, json_response
 
 METHODS = ("get", "put", "post", "delete", "patch")
 AUTOMATIC = {"HEAD", "OPTIONS"}  # added by Flask to every rule
@@ -74,7 +74,7 @@ def app_operations(app: Flask) -> set[tuple[str, str]]:
     """(path, METHOD) served by the app, except static files and HEAD/OPTIONS."""
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if is_hidden(rule.endpoint, app.view_functions[rule.endpoint]):
             continue
         for method in (rule.methods or set()) - AUTOMATIC:
             found.add((normalise(rule.rule), method))

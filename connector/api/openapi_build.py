@@ -22,7 +22,7 @@ from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask
 from marshmallow import Schema, fields
 
-from connector.api.docs import Operation, operations_of
+from connector.api.docs import Operation, is_hidden, operations_of
 
 BASE = Path(__file__).with_name("openapi.yml")
 AUTOMATIC = {"HEAD", "OPTIONS"}  # added by Flask to every rule
@@ -142,9 +142,10 @@ def build(app: Flask, version: str) -> dict[str, Any]:
     spec = _spec(version)
     paths: dict[str, tuple[dict[str, Any], list[Any]]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint == "static":
+        view = app.view_functions[rule.endpoint]
+        if is_hidden(rule.endpoint, view):
             continue
-        table = operations_of(app.view_functions[rule.endpoint])
+        table = operations_of(view)
         if not table:
             continue
         first = next(iter(table.values()))

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from connector import create_app
 from connector.api import openapi
-from connector.api.docs import ERROR, documented, json_response
+from connector.api.docs import ERROR, documented, json_response, not_in_api
 from connector.config import Config
 from connector.store import migrate
 
@@ -122,3 +122,22 @@ def test_a_new_endpoint_is_a_schema_and_a_decorator(app):
     assert openapi.check({"name": 1}, ok, doc) != []
     extra = json_response("x", "#Run")
     assert extra["content"]["application/json"]["schema"]["$ref"].endswith("/Run")
+
+
+def test_pages_for_people_are_left_out_on_purpose_only(app):
+    bp = Blueprint("pages", __name__, static_folder=".")
+
+    @bp.get("/console-like")
+    @not_in_api("an HTML page")
+    def page():
+        return "<p>hi</p>"
+
+    @bp.get("/forgotten")
+    def forgotten():
+        return jsonify()
+
+    app.register_blueprint(bp, url_prefix="/pages")
+    app.extensions.pop("openapi_document", None)
+    doc = openapi.document(app)
+    missing = openapi.app_operations(app) - openapi.documented_operations(doc)
+    assert missing == {("/pages/forgotten", "GET")}
