@@ -5,8 +5,6 @@ invalid request accepted, fails the test. Bounded: a few examples per operation.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -17,14 +15,11 @@ from connector.api import openapi
 
 OPEN_API_3_1.enable()
 TOKEN = {"X-API-Token": "test-token-1"}
-EXAMPLES = 6
-STARTED: list[float] = []
+EXAMPLES = 8  # per operation and generation method; the whole run takes ~10 s here
 
 
 @pytest.fixture
 def live_schema(connected):
-    if not STARTED:
-        STARTED.append(time.monotonic())
     doc = openapi.document(connected.stack.app)
     return schemathesis.from_dict(
         doc,
@@ -40,7 +35,7 @@ def live_schema(connected):
 schema = schemathesis.from_pytest_fixture("live_schema")
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(120)  # the bound of the whole run (all operations are subtests)
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -51,7 +46,6 @@ schema = schemathesis.from_pytest_fixture("live_schema")
     suppress_health_check=list(HealthCheck),
 )
 def test_live_api_matches_its_document(case):
-    assert time.monotonic() - STARTED[0] < 120, "schemathesis run over its budget"
     # the auth check writes an invalid token into these; they must be mappings
     case.headers = case.headers or {}
     case.query = case.query or {}
