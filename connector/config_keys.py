@@ -97,21 +97,48 @@ def _unknown(where: str, data: Any, known: set[str], problems: list[str]) -> Non
 
 
 def option_keys(module: str) -> set[str] | None:
-    """Keys the module's options class accepts, or None when it cannot be found."""
+    """Keys the module's options class accepts, or None when it cannot be found.
+
+    ``MODULE_OPTIONS`` first; else the one frozen ``*Options`` dataclass of
+    ``connector.modules.<module>.options`` (the house rule for module options).
+    """
     target = MODULE_OPTIONS.get(module)
-    if target is None or isinstance(target, set):
+    if isinstance(target, set):
         return target
-    path, _, name = target.partition(":")
-    try:
-        cls = getattr(importlib.import_module(path), name)
-    except (ImportError, AttributeError):
-        return None
-    if is_dataclass(cls):
+    cls = _import(target) if target else None
+    if cls is None:
+        cls = _options_dataclass(module)
+    if cls is not None and is_dataclass(cls):
         return {f.name for f in dataclass_fields(cls)}
     declared = getattr(cls, "_declared_fields", None)
     if isinstance(declared, Mapping):
         return {f.data_key or key for key, f in declared.items()}
     return None
+
+
+def _import(target: str) -> Any:
+    path, _, name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(path), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _options_dataclass(module: str) -> Any:
+    try:
+        found = importlib.import_module(f"connector.modules.{module}.options")
+    except ImportError:
+        return None
+    candidates = [
+        obj
+        for name, obj in vars(found).items()
+        if name.endswith("Options")
+        and isinstance(obj, type)
+        and is_dataclass(obj)
+        and obj.__module__ == found.__name__
+        and obj.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def check_keys(

@@ -104,3 +104,14 @@ def test_cli_typo_is_one_line_exit_2(tmp_path):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "rootes" in lines[0] and "routes" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_module_keys_found_from_the_options_dataclass(monkeypatch):
+    """A module without an explicit entry is checked against its frozen *Options
+    dataclass in ``connector.modules.<name>.options`` (the house rule)."""
+    from connector import config_keys
+
+    monkeypatch.delitem(config_keys.MODULE_OPTIONS, "customers")
+    keys = config_keys.option_keys("customers")
+    assert keys is not None and "username_rule" in keys
+    assert config_keys.option_keys("no_such_module") is None
