@@ -18,6 +18,7 @@ from typing import Any
 
 from connector.errors import ConfigError, MissingSetting
 from connector.settings_file import Route, load_settings_file
+from connector.urls import check_broker_url, check_database_url
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,7 @@ def _split_der(text: str) -> list[str]:
 def _build(env: Mapping[str, str]) -> Config:
     data_dir = Path(env.get("CONNECTOR_DATA_DIR") or "var").resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'connector.db'}"
+    check_database_url(database_url)
     if database_url.startswith("postgres://"):  # Heroku-style URL
         database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
     elif database_url.startswith("postgresql://"):
@@ -248,6 +250,11 @@ def _build(env: Mapping[str, str]) -> Config:
     redis_url = env.get("REDIS_URL") or None
     broker_url = env.get("CELERY_BROKER_URL") or redis_url
     embedded = broker_url is None
+    if broker_url is not None:
+        check_broker_url(
+            broker_url,
+            "CELERY_BROKER_URL" if env.get("CELERY_BROKER_URL") else "REDIS_URL",
+        )
     if broker_url is None:
         broker_url = f"sqla+sqlite:///{data_dir / 'broker.db'}"
 

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from connector.config_keys import check_keys
 from connector.errors import ConfigError
 
 SOURCES = ("fluent", "commercetools", "external")
@@ -119,6 +120,38 @@ def _describe(errors: Any, prefix: str = "") -> list[str]:
     return out
 
 
+def _known_modules(extra: list[Any]) -> set[str]:
+    from connector.config import DEFAULT_MODULES
+
+    return set(DEFAULT_MODULES) | {str(m) for m in extra}
+
+
+def _adapt_route(entry: Any) -> Any:
+    """A Fluent-shaped entry (``route: <name>``, ``props``) as one of ours.
+
+    ``props.inclusion-filter`` become ``types``; for commercetools routes (named
+    ``commercetools.*`` unless ``source`` says otherwise) ``props.name`` is the resource
+    type. Other shapes pass through unchanged.
+    """
+    if not isinstance(entry, Mapping) or "route" not in entry or "name" in entry:
+        return entry
+    name = str(entry["route"])
+    props = entry.get("props") or {}
+    props = props if isinstance(props, Mapping) else {}
+    source = entry.get("source") or (
+        "commercetools" if name.startswith("commercetools.") else "fluent"
+    )
+    out: dict[str, Any] = {"name": name, "source": source}
+    for key in ("handler", "queue", "enabled", "options"):
+        if key in entry:
+            out[key] = entry[key]
+    if props.get("inclusion-filter"):
+        out["types"] = list(props["inclusion-filter"])
+    if source == "commercetools" and props.get("name"):
+        out["resource_types"] = [props["name"]]
+    return out
+
+
 def load_settings_file(path: Path) -> SettingsFile:
     """Read and validate the YAML file; ConfigError names the file and the bad field."""
     try:
@@ -133,6 +166,11 @@ def load_settings_file(path: Path) -> SettingsFile:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    enabled = raw.get("enabled_modules")
+    extra_modules = enabled if isinstance(enabled, list) else []
+    check_keys(path, raw, _known_modules(extra_modules))
+    if isinstance(raw.get("routes"), list):
+        raw = {**raw, "routes": [_adapt_route(r) for r in raw["routes"]]}
     try:
         data = _FileSchema().load(raw)
     except ValidationError as exc:

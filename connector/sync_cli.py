@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from connector.cli_errors import describe_failure
 from connector.runtime import Runtime
 from connector.sync.engine import SyncEngine
 from connector.sync.runner import build_stream
@@ -50,14 +51,17 @@ def run_foreground(
             progress=progress,
             on_start=on_start,
         )
-    except Exception as exc:  # show the reason, keep the exit code honest
+    except Exception as exc:  # show the reason in one line, keep the exit code honest
         _close(state)
+        found = describe_failure(exc)
+        if found is None:
+            raise
+        run = state.get("run_id")
         click.echo(
-            f"{module}: run {state.get('run_id', '?')} failed: "
-            f"{type(exc).__name__}: {exc}",
+            f"error: {module}{f' run {run}' if run else ''} failed: {found[1]}",
             err=True,
         )
-        return 1
+        return found[0]
     _close(state)
     if result.status == "skipped":
         click.echo(f"{module}: another run holds the lease; nothing done", err=True)

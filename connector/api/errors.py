@@ -1,4 +1,5 @@
-"""Every error answer is JSON ``{"error": code, "message": text}`` with a fitting status."""
+"""Every error answer is JSON ``{"error": code, "message": text}`` with a fitting status,
+keeping the headers the HTTP error carries (``Allow`` on a 405, ``Retry-After``...)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ def register_error_handlers(app: Flask) -> None:
                 f"{app.config.get('MAX_CONTENT_LENGTH')} bytes"
             )
         response = jsonify(error=_code(exc), message=message)
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
         return response, status
 
     @app.errorhandler(Exception)

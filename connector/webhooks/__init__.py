@@ -13,8 +13,10 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from connector.api.docs import documented
 from connector.runtime import Runtime
 from connector.webhooks.commercetools import CommercetoolsSource
+from connector.webhooks.docs import EXTERNAL, FLUENT, SOURCE
 from connector.webhooks.external import ExternalSource, handle_external
 from connector.webhooks.fluent import FluentSource
 from connector.webhooks.pipeline import Source, receive
@@ -51,17 +53,20 @@ def handle(source_name: str) -> ResponseReturnValue:
 
 
 @bp.post("/webhooks/<source_name>")
+@documented(**SOURCE)
 def webhook(source_name: str) -> ResponseReturnValue:
     return handle(source_name)
 
 
 @bp.post("/webhooks/external/<name>")
+@documented(**EXTERNAL)
 def external_webhook(name: str) -> ResponseReturnValue:
     """External systems: one route per ``<name>`` (webhooks/external.py)."""
     return handle_external(name)
 
 
 @bp.post("/api/v1/fluent-connect/webhook")
+@documented(**FLUENT)
 def fluent_connect_webhook() -> ResponseReturnValue:
     return handle("fluent")
 
