@@ -5,8 +5,8 @@ run reads every location), maps each through ``mapping.plan_location`` and write
 changed ones: one ``key in (...)`` channel query per batch, then a create for a missing
 channel or one update with only the actions that differ. The engine's fingerprints make
 an unchanged location cost no commercetools call at all. Channels are never deleted: a
-location that is no longer ACTIVE is marked (``locationStatus``/``active`` custom fields,
-optionally without role InventorySupply). This module must not write to Fluent.
+location that is no longer ACTIVE is marked (its status custom field, optionally
+without role InventorySupply). Field names follow the profile (connector.ct_fields). This module must not write to Fluent.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any
 from connector.clients.commercetools import CommercetoolsClient, ct_in
 from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
+from connector.ct_fields import FieldProfile, profile_of
 from connector.modules.locations.actions import channel_actions, channel_draft
-from connector.modules.locations.custom_type import ensure_type
+from connector.modules.locations.custom_type import ensure_type, profile_fields
 from connector.modules.locations.mapping import LocationRules, plan_location
 from connector.modules.locations.options import Options, require_settings
 from connector.runtime import Runtime
@@ -48,6 +49,7 @@ LOCATION_FIELDS = """
     allHours monStart monEnd tueStart tueEnd wedStart wedEnd thuStart thuEnd
     friStart friEnd satStart satEnd sunStart sunEnd
   }
+  attributes { name type value }
 """
 NETWORKS_FIELD = "networks(first: 100) { edges { node { ref } } }"
 
@@ -92,11 +94,14 @@ class LocationsStream(Stream):
         *,
         page_size: int = 100,
         incremental: bool = True,
+        profile: FieldProfile | None = None,
     ) -> None:
         super().__init__(options)
         self.ct = ct
         self.fluent = fluent
         self.rules = rules
+        self.profile = profile
+        self.field_names = tuple(name for name, _, _ in profile_fields(profile))
         self.page_size = page_size
         self.incremental = incremental
         self._type_id: str | None = None
@@ -127,7 +132,9 @@ class LocationsStream(Stream):
         """The custom type id, ensured once per run (first batch that writes)."""
         with self._lock:
             if self._type_id is None:
-                self._type_id = ensure_type(self.ct, self.rules.custom_type_key)
+                self._type_id = ensure_type(
+                    self.ct, self.rules.custom_type_key, self.profile
+                )
             return self._type_id
 
     def write(
@@ -153,7 +160,9 @@ class LocationsStream(Stream):
                 return WriteOutcome(item.key, "created", created["key"])
             _, applied = self.ct.update_with_retry(
                 f"channels/{current['id']}",
-                lambda channel: channel_actions(channel, draft, type_id),
+                lambda channel: channel_actions(
+                    channel, draft, type_id, self.field_names
+                ),
                 current,
             )
         except ApiError as exc:
@@ -173,11 +182,18 @@ def rules_from(runtime: Runtime, opts: Options) -> LocationRules:
     network = runtime.config.fluent.network_ref
     if not opts.flag("network_filter", True):
         network = None
+    profile = profile_of(runtime.config)
+    type_key = profile.key("channel_type")
+    fluent_keys = (
+        {k: v for k, v in profile.keys.items() if k.startswith("store_")}
+        if profile.fluent
+        else {}
+    )
     return LocationRules(
         channel_key_prefix=opts.text("channel_key_prefix", "") or "",
         locales=opts.texts("locales", ("en",)),
-        custom_type_key=opts.text("custom_type_key", "fluent-location")
-        or "fluent-location",
+        custom_type_key=opts.text("custom_type_key", type_key) or type_key,
+        fluent_keys=fluent_keys,
         network_ref=network,
         active_statuses=opts.texts("active_statuses", ("ACTIVE",)),
         inactive_remove_inventory_supply=opts.flag(
@@ -200,4 +216,5 @@ def build(
         opts.stream(batch_size=25, max_in_flight=4, overlap_seconds=120),
         page_size=opts.integer("page_size", 100, 1, 5000),
         incremental=opts.flag("incremental", True),
+        profile=profile_of(config),
     )
