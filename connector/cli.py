@@ -13,6 +13,7 @@ import click
 from connector.cli_messages import messages
 from connector.cli_support import friendly_errors, load_runtime, safe_url
 from connector.config import Config
+from connector.listeners.cli import listen
 
 
 @click.group()
@@ -176,6 +177,7 @@ def demo(
 
 
 main.add_command(messages)
+main.add_command(listen)
 
 if __name__ == "__main__":
     main()
