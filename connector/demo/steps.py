@@ -8,6 +8,8 @@ import json
 import uuid
 from typing import Any
 
+from connector.ct_fields import profile_of
+from connector.demo.fields import custom_names
 from connector.demo.scenario import Demo, Outcome, Step
 from connector.demo.settings import INBOUND_SECRET, PARTNER_ROUTE
 from connector.modules.external_in.signing import sign
@@ -62,12 +64,15 @@ def stores_and_stock(d: Demo) -> list[Outcome]:
     out = []
     run = d.job("locations")
     channels = [c for c in d.ct_query("channels") if "InventorySupply" in c["roles"]]
+    keys = profile_of(d.runtime.config).keys
+    fields = custom_names(channels=channels)[0]
     out.append(
         Outcome(
             "locations",
             run.get("status") == "succeeded" and len(channels) >= 3,
             f"run {run.get('run_id')} {run.get('status')}: {_counts(run)} -> "
-            f"{len(channels)} CT channels",
+            f"{len(channels)} CT channels, type {keys['channel_type']}: "
+            f"{fields}",
         )
     )
     run = d.job("inventory")
@@ -189,6 +194,8 @@ def lifecycle(d: Demo) -> list[Outcome]:
         for li in o.get("lineItems", [])
         if (li.get("custom") or {}).get("fields")
     )
+    line_fields, delivery_fields, parcel_fields = custom_names(orders)
+    keys = profile_of(d.runtime.config).keys
     return [
         Outcome(
             "order_status",
@@ -198,13 +205,16 @@ def lifecycle(d: Demo) -> list[Outcome]:
         Outcome(
             "fulfilments",
             items > 0,
-            f"{items} CT line items carry Fluent fulfilment progress",
+            f"{items} CT line items carry Fluent fulfilment progress "
+            f"({keys['line_item_type']}: {line_fields})",
         ),
         Outcome(
             "consignments",
             len(tracked) >= len(orders) > 0,
             f"{len(parcels)} deliveries/parcels, {len(tracked)} with tracking "
-            f"({', '.join(str((p.get('trackingData') or {}).get('carrier')) for p in tracked)})",
+            f"({', '.join(str((p.get('trackingData') or {}).get('carrier')) for p in tracked)}); "
+            f"deliveries {keys['delivery_type']}: {delivery_fields}; "
+            f"parcels {keys['parcel_type']}: {parcel_fields}",
         ),
     ]
 
