@@ -127,6 +127,11 @@ def customers_and_orders(d: Demo) -> list[Outcome]:
         "orderNumber": "DEMO-1002",
         "customerEmail": "max.guest@example.com",
         "shippingMethod": {"key": "click-collect"},
+        # the storefront's pickup choice, where Fluent's connector reads it
+        "custom": {
+            "type": {"typeId": "type", "key": "flCustomField"},
+            "fields": {"flPickupLocationRef": "STORE_SYD"},  # the method says MEL
+        },
         "billingAddress": guest,
         "shippingAddress": guest,
         "taxRate": 0.1,
@@ -140,6 +145,8 @@ def customers_and_orders(d: Demo) -> list[Outcome]:
     found = d.wait(lambda: all(d.fluent(f"orders/{ref}") for ref in d.notes["orders"]))
     views = [d.fluent(f"orders/{ref}") or {} for ref in d.notes["orders"]]
     types = [str((v.get("order") or v).get("type")) for v in views]
+    choice = (views[1].get("order") or views[1]).get("fulfilmentChoice") or {}
+    keys = profile_of(d.runtime.config).keys
     customers_ok = d.wait(lambda: d.fluent_count("customers") >= 2)
     return [
         Outcome(
@@ -152,7 +159,9 @@ def customers_and_orders(d: Demo) -> list[Outcome]:
             "orders",
             bool(found) and sorted(types) == ["CC", "HD"],
             f"OrderCreated x2 (poller + Pub/Sub push, deduplicated) -> Fluent orders "
-            f"{', '.join(f'{r} ({t})' for r, t in zip(d.notes['orders'], types, strict=True))}",
+            f"{', '.join(f'{r} ({t})' for r, t in zip(d.notes['orders'], types, strict=True))}; "
+            f"pickup {choice.get('pickupLocationRef')} read from "
+            f"{keys['order_type']}.{keys['pickup_location_ref']}",
         ),
     ]
 

@@ -63,6 +63,7 @@ def test_demo_converges(tmp_path):
     # the default field profile (ct_fields: fluent): Fluent connector's names
     for module, names in (
         ("locations", ("flStoreDetails", "flEmail", "flLatitude", "flLongitude")),
+        ("orders", ("pickup STORE_SYD read from flCustomField.flPickupLocationRef",)),
         ("fulfilments", ("flFulfilment", "flFulfilmentMetadata")),
         ("consignments", ("flConsignmentRef", "flConsignmentStatus", "flTrackingUrl")),
     ):
