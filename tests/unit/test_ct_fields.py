@@ -167,3 +167,16 @@ def test_pickup_from_fluent_custom_field_first() -> None:
     assert plan_fulfilment(ours, opts).pickup_location_ref == "S2"
     with pytest.raises(ConfigError, match="profile_pickup_field"):
         OrderOptions.from_mapping({"profile_pickup_field": "x"})
+
+
+def test_a_bad_profile_stops_the_process_at_start(tmp_path) -> None:
+    from connector.config import Config
+    from connector.runtime import Runtime
+
+    path = tmp_path / "connector.yml"
+    path.write_text("ct_fields: fluentish\n")
+    config = Config.from_env({"CONNECTOR_CONFIG": str(path)}, read_dotenv=False)
+    with pytest.raises(ConfigError, match="ct_fields must be one of fluent, connector"):
+        Runtime(config)
+    path.write_text("ct_fields: connector\nct_field_keys: {tracking_url: url}\n")
+    Runtime(Config.from_env({"CONNECTOR_CONFIG": str(path)}, read_dotenv=False))
