@@ -201,3 +201,90 @@ def test_sigterm_finishes_the_batch_in_hand(connected, queue):
     handled = listener.stats.ignored
     assert handled >= 1 and listener.stats.deleted == handled
     assert sqs.depth(client, queue_url) == 3 - handled
+
+
+def test_procfile_command_reads_the_queue_and_stops_on_sigterm(connected, queue):
+    client, queue_url = queue
+    env = {
+        **os.environ,
+        **connected.env,
+        **sqs.CREDENTIALS,
+        "CTP_QUEUE_URL": queue_url,
+        "AWS_ENDPOINT_URL_SQS": client.meta.endpoint_url,
+    }
+    client.send_message(
+        QueueUrl=queue_url,
+        MessageBody=json.dumps(
+            sqs.eventbridge(
+                {
+                    "notificationType": "Message",
+                    "projectKey": "demo-shop",
+                    "id": "cli-1",
+                    "type": "SomethingUnrouted",
+                    "resource": {"typeId": "order", "id": "o-cli"},
+                }
+            )
+        ),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector.cli", "listen", "sqs", "--wait-seconds", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        connected.wait_until(
+            lambda: sqs.depth(client, queue_url) == 0 or proc.poll() is not None,
+            timeout=60,
+            message="the listener process emptied the queue",
+        )
+        assert proc.poll() is None
+        proc.terminate()  # SIGTERM, as the platform stops a process
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    stats = json.loads(out.strip().splitlines()[-1])
+    assert (stats["received"], stats["ignored"], stats["deleted"]) == (1, 1, 1)
+    [row] = ct_rows(connected)
+    assert (row.message_id, row.status) == ("cli-1", "ignored")
+
+
+def test_two_listeners_on_one_queue_record_each_message_once(connected, queue):
+    client, queue_url = queue
+    bodies = [
+        json.dumps(
+            {
+                "notificationType": "Message",
+                "id": f"two-{i}",
+                "type": "SomethingUnrouted",
+                "resource": {"typeId": "order", "id": f"o-{i}"},
+            }
+        )
+        for i in range(8)
+    ]
+    for body in bodies * 2:  # every message delivered twice
+        client.send_message(QueueUrl=queue_url, MessageBody=body)
+    listeners = [
+        SqsListener(connected.runtime, client, queue_url, wait_seconds=1, batch_size=3)
+        for _ in range(2)
+    ]
+    deadline = time.monotonic() + 30
+
+    def work(listener: SqsListener) -> None:
+        while sqs.depth(client, queue_url) and time.monotonic() < deadline:
+            listener.run(max_batches=1)
+
+    threads = [threading.Thread(target=work, args=(lis,)) for lis in listeners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sqs.depth(client, queue_url) == 0
+    assert sum(lis.stats.ignored for lis in listeners) == 8
+    assert sum(lis.stats.duplicates for lis in listeners) == 8
+    assert sorted(r.message_id for r in ct_rows(connected)) == sorted(
+        f"two-{i}" for i in range(8)
+    )
