@@ -2,8 +2,9 @@
 
 Reads the order with its items and fulfilments from Fluent, matches order items to CT
 line items and writes, in one versioned update, only what differs: custom fields
-(``mode: custom_fields``, default), line item state transitions (``mode: states``) or
-both. A line whose custom fields already show a newer fulfilment read is left alone.
+(``mode: custom_fields``, default; named by the field profile, connector.ct_fields; the
+fluent profile also reads the fulfilment locations' names), line item state transitions
+(``mode: states``) or both. A line whose custom fields already show a newer fulfilment read is left alone.
 It must not change order states or deliveries.
 """
 
