@@ -180,3 +180,23 @@ def test_a_bad_profile_stops_the_process_at_start(tmp_path) -> None:
         Runtime(config)
     path.write_text("ct_fields: connector\nct_field_keys: {tracking_url: url}\n")
     Runtime(Config.from_env({"CONNECTOR_CONFIG": str(path)}, read_dotenv=False))
+
+
+def test_channel_with_another_type_having_our_fields_is_written_field_by_field():
+    from connector.modules.locations.actions import custom_actions
+
+    names = ("flEmail", "flType")
+    draft = {"custom": {"fields": {"flEmail": "a@b.example", "flType": "STORE"}}}
+    current = {
+        "custom": {
+            "type": {"id": "shop-type"},
+            "fields": {"flType": "STORE", "pickup": True},
+        }
+    }
+    both = frozenset({"flEmail", "flType", "pickup"})
+    assert custom_actions(current, draft, "ours", names, both) == [
+        {"action": "setCustomField", "name": "flEmail", "value": "a@b.example"}
+    ]
+    lacking = frozenset({"flType", "pickup"})
+    [replace] = custom_actions(current, draft, "ours", names, lacking)
+    assert replace["action"] == "setCustomType"

@@ -106,6 +106,7 @@ class LocationsStream(Stream):
         self.incremental = incremental
         self._type_id: str | None = None
         self._lock = threading.Lock()
+        self._other_types: dict[str, frozenset[str]] = {}
 
     def scope(self) -> str:
         network = self.rules.network_ref or "*"
@@ -150,6 +151,23 @@ class LocationsStream(Stream):
             self._write_one(p, by_key.get(p.payload["key"]), type_id) for p in batch
         ]
 
+    def _other_type_fields(
+        self, channel: Mapping[str, Any], type_id: str
+    ) -> frozenset[str] | None:
+        """Field names of another custom type the channel carries (cached per run), so
+        a type that has all our fields is written field by field, not replaced."""
+        other = ((channel.get("custom") or {}).get("type") or {}).get("id")
+        if not other or other == type_id:
+            return None
+        with self._lock:
+            if other in self._other_types:
+                return self._other_types[other]
+        doc = self.ct.get_or_none(f"types/{other}")
+        names = frozenset(d["name"] for d in (doc or {}).get("fieldDefinitions") or [])
+        with self._lock:
+            self._other_types[other] = names
+        return names
+
     def _write_one(
         self, item: Planned, current: dict[str, Any] | None, type_id: str
     ) -> WriteOutcome:
@@ -161,7 +179,11 @@ class LocationsStream(Stream):
             _, applied = self.ct.update_with_retry(
                 f"channels/{current['id']}",
                 lambda channel: channel_actions(
-                    channel, draft, type_id, self.field_names
+                    channel,
+                    draft,
+                    type_id,
+                    self.field_names,
+                    self._other_type_fields(channel, type_id),
                 ),
                 current,
             )
