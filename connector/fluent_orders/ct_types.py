@@ -119,6 +119,18 @@ class CtSetup:
         self._put(("type-id", found.id), found)
         return self._put(("type-key", draft["key"]), found)  # type: ignore[no-any-return]
 
+    def ensure_types(
+        self, ct: CommercetoolsClient, drafts: Sequence[dict[str, Any]]
+    ) -> list[CtType]:
+        """``ensure_type`` for several types, all checked for compatibility first (an
+        incompatible one stops before any of them is created or extended)."""
+        for draft in drafts:
+            if self._get(("type-key", draft["key"])) is None:
+                doc = ct.get_or_none(f"types/key={quote(draft['key'], safe='')}")
+                if doc is not None:
+                    check_compatible(doc, draft["fieldDefinitions"])
+        return [self.ensure_type(ct, draft) for draft in drafts]
+
     def type_by_id(self, ct: CommercetoolsClient, type_id: str) -> CtType | None:
         """Any type (e.g. a custom type the retailer already set), by id."""
         cached = self._get(("type-id", type_id))

@@ -126,19 +126,20 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         log.warning("consignments.order.no_shipping_info", extra=dict(result))
         return {**result, "actions": [], "skipped": "no_shipping_info"}
     profile = profile_of(runtime.config)
-    parcel_type = SETUP.ensure_type(
+    parcel, delivery = SETUP.ensure_types(
         ct,
-        parcel_type_draft(
-            str(options.get("parcel_type_key") or profile.key("parcel_type")), profile
-        ),
-    ).id
-    delivery_type = SETUP.ensure_type(
-        ct,
-        delivery_type_draft(
-            str(options.get("delivery_type_key") or profile.key("delivery_type")),
-            profile,
-        ),
-    ).id
+        [
+            parcel_type_draft(
+                str(options.get("parcel_type_key") or profile.key("parcel_type")),
+                profile,
+            ),
+            delivery_type_draft(
+                str(options.get("delivery_type_key") or profile.key("delivery_type")),
+                profile,
+            ),
+        ],
+    )
+    parcel_type, delivery_type = parcel.id, delivery.id
     names = field_names(profile)
     updated, applied = update_order(
         ct,

@@ -231,3 +231,26 @@ def test_incompatible_existing_field_fails_naming_type_and_field(
     assert after["version"] == before["version"]  # no field added
     assert after["fieldDefinitions"] == before["fieldDefinitions"]
     assert channels(connected) == {}  # no channel written
+
+
+def test_incompatible_delivery_type_fails_the_consignment_message(connected, scenario):
+    number = "CT-FL-2"
+    delivery_type = {
+        "key": "flConsignment",
+        "name": {"en": "Fluent Consignment"},
+        "resourceTypeIds": ["order-delivery"],
+        "fieldDefinitions": [_field("flConsignmentStatus", "Number")],
+    }
+    scenario.seed(number, ct_types=[delivery_type], notify_received=False)
+    scenario.advance(number, "AWAITING_COURIER_COLLECTION")
+    scenario.settle()
+    [failed] = [
+        row
+        for row in scenario.rows("fc.connect.order.webhook.consignment-update")
+        if row.status == "failed"
+    ]
+    assert "'flConsignment' field 'flConsignmentStatus' is Number" in failed.last_error
+    ct = connected.runtime.ct()
+    assert ct.get_or_none("types/key=flArticle") is None  # checked before creating
+    assert ct.get("types/key=flConsignment")["version"] == 1
+    assert ct_deliveries(scenario.order(number)) == []
