@@ -15,6 +15,7 @@ from connector.cli_messages import messages
 from connector.cli_sandbox import seed_sandboxes
 from connector.cli_support import SyncCommand, friendly_errors, load_runtime, safe_url
 from connector.config import Config
+from connector.listeners.cli import listen
 
 
 @click.group()
@@ -212,6 +213,7 @@ def demo(
 
 
 main.add_command(messages)
+main.add_command(listen)
 
 if __name__ == "__main__":
     main()

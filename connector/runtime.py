@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 class Runtime:
     def __init__(self, config: Config) -> None:
+        from connector.ct_fields import profile_of
+
+        profile_of(config)  # a bad ct_fields / ct_field_keys stops the process at start
         self.config = config
         self.celery: Celery | None = None
         self._lock = threading.Lock()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connector.ct_fields import FieldProfile, profile_of
 from connector.dispatch import HandlerContext
 from connector.fluent_orders.ct_orders import (
     match_line_items,
@@ -19,7 +20,7 @@ from connector.fluent_orders.ct_orders import (
 from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
 from connector.fluent_orders.options import merged_options
 from connector.fluent_orders.pair import load_order_pair
-from connector.modules.consignments.actions import delivery_actions
+from connector.modules.consignments.actions import FieldNames, delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
     DELIVERY_STATUS_FIELD,
@@ -31,29 +32,78 @@ from connector.modules.consignments.mapping import (
 log = logging.getLogger(__name__)
 
 MODULE = "consignments"
-DEFAULT_PARCEL_TYPE_KEY = "fluent-parcel"
-DEFAULT_DELIVERY_TYPE_KEY = "fluent-delivery"
 DEFAULT_KEY_PREFIX = "fluent-"
 
 
-def parcel_type_draft(key: str) -> dict[str, Any]:
+def parcel_type_draft(key: str, profile: FieldProfile | None = None) -> dict[str, Any]:
+    if profile is not None and profile.fluent:
+        return type_draft(
+            key,
+            profile.label("parcel_type"),
+            ["order-parcel"],
+            [
+                field_def(
+                    profile.key("tracking_url"),
+                    "String",
+                    profile.label("tracking_url"),
+                )
+            ],
+        )
     return type_draft(
         key,
         "Fluent parcel",
         ["order-parcel"],
-        [field_def(PARCEL_URL_FIELD, "String", "Tracking URL")],
+        [
+            field_def(
+                _key(profile, "tracking_url", PARCEL_URL_FIELD),
+                "String",
+                "Tracking URL",
+            )
+        ],
     )
 
 
-def delivery_type_draft(key: str) -> dict[str, Any]:
+def delivery_type_draft(
+    key: str, profile: FieldProfile | None = None
+) -> dict[str, Any]:
+    if profile is not None and profile.fluent:
+        return type_draft(
+            key,
+            profile.label("delivery_type"),
+            ["order-delivery"],
+            [
+                field_def(profile.key(n), "String", profile.label(n))
+                for n in ("consignment_ref", "consignment_status")
+            ],
+        )
     return type_draft(
         key,
         "Fluent consignment",
         ["order-delivery"],
         [
-            field_def(DELIVERY_REF_FIELD, "String", "Fluent consignment ref"),
-            field_def(DELIVERY_STATUS_FIELD, "String", "Fluent consignment status"),
+            field_def(
+                _key(profile, "consignment_ref", DELIVERY_REF_FIELD),
+                "String",
+                "Fluent consignment ref",
+            ),
+            field_def(
+                _key(profile, "consignment_status", DELIVERY_STATUS_FIELD),
+                "String",
+                "Fluent consignment status",
+            ),
         ],
+    )
+
+
+def _key(profile: FieldProfile | None, logical: str, default: str) -> str:
+    return profile.key(logical) if profile is not None else default
+
+
+def field_names(profile: FieldProfile) -> FieldNames:
+    return FieldNames(
+        consignment_ref=profile.key("consignment_ref"),
+        consignment_status=profile.key("consignment_status"),
+        tracking_url=profile.key("tracking_url"),
     )
 
 
@@ -75,22 +125,28 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     if not ct_order.get("shippingInfo"):
         log.warning("consignments.order.no_shipping_info", extra=dict(result))
         return {**result, "actions": [], "skipped": "no_shipping_info"}
-    parcel_type = SETUP.ensure_type(
+    profile = profile_of(runtime.config)
+    parcel, delivery = SETUP.ensure_types(
         ct,
-        parcel_type_draft(
-            str(options.get("parcel_type_key") or DEFAULT_PARCEL_TYPE_KEY)
-        ),
-    ).id
-    delivery_type = SETUP.ensure_type(
-        ct,
-        delivery_type_draft(
-            str(options.get("delivery_type_key") or DEFAULT_DELIVERY_TYPE_KEY)
-        ),
-    ).id
+        [
+            parcel_type_draft(
+                str(options.get("parcel_type_key") or profile.key("parcel_type")),
+                profile,
+            ),
+            delivery_type_draft(
+                str(options.get("delivery_type_key") or profile.key("delivery_type")),
+                profile,
+            ),
+        ],
+    )
+    parcel_type, delivery_type = parcel.id, delivery.id
+    names = field_names(profile)
     updated, applied = update_order(
         ct,
         ct_order,
-        lambda current: delivery_actions(current, plans, delivery_type, parcel_type),
+        lambda current: delivery_actions(
+            current, plans, delivery_type, parcel_type, names
+        ),
     )
     return {
         **result,

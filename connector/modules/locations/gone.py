@@ -4,7 +4,8 @@ to their commercetools channels (``on_delete``).
 A run that read every location (a full run, or ``incremental: false``) ends with the
 fingerprinted locations it did not see; each becomes a removal planned as
 ``{"key": <channel key>, "_gone": <policy>}``:
-- ``mark`` (default): custom fields ``locationStatus`` = ``DELETED``, ``active`` = false;
+- ``mark`` (default): status custom field = ``DELETED`` (``locationStatus`` and
+  ``active`` = false in the connector profile, the store status key in the fluent one);
   roles and everything else stay;
 - ``remove_roles``: marked, and the roles the connector manages removed: InventorySupply
   always (the channel supplies no stock), ProductDistribution too unless it is the
@@ -58,8 +59,16 @@ def vanished(
             yield {"ref": entry.source_key, "_gone": True}
 
 
+def gone_fields(rules: LocationRules) -> dict[str, Any]:
+    """The custom field values that mark a channel's location as gone, by profile:
+    ``locationStatus`` + ``active`` (connector) or the store status key (fluent)."""
+    if rules.fluent_keys:
+        return {rules.fluent_keys["store_status"]: DELETED_STATUS}
+    return {"locationStatus": DELETED_STATUS, "active": False}
+
+
 def gone_actions(
-    channel: Mapping[str, Any], policy: str, type_id: str
+    channel: Mapping[str, Any], policy: str, type_id: str, marks: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Update actions marking a channel whose location is gone (empty: done)."""
     custom = channel.get("custom") or {}
@@ -70,22 +79,15 @@ def gone_actions(
             {
                 "action": "setCustomType",
                 "type": {"typeId": "type", "id": type_id},
-                "fields": {"locationStatus": DELETED_STATUS, "active": False},
+                "fields": dict(marks),
             }
         )
     else:
-        if fields.get("locationStatus") != DELETED_STATUS:
-            actions.append(
-                {
-                    "action": "setCustomField",
-                    "name": "locationStatus",
-                    "value": DELETED_STATUS,
-                }
-            )
-        if fields.get("active") is not False:
-            actions.append(
-                {"action": "setCustomField", "name": "active", "value": False}
-            )
+        actions.extend(
+            {"action": "setCustomField", "name": name, "value": value}
+            for name, value in marks.items()
+            if fields.get(name) != value
+        )
     if policy == "remove_roles":
         have = list(channel.get("roles") or [])
         roles = [r for r in MANAGED_ROLES if r in have]

@@ -5,10 +5,10 @@ run reads every location), maps each through ``mapping.plan_location`` and write
 changed ones: one ``key in (...)`` channel query per batch, then a create for a missing
 channel or one update with only the actions that differ. The engine's fingerprints make
 an unchanged location cost no commercetools call at all. A location that is no longer
-ACTIVE is marked (``locationStatus``/``active`` custom fields, optionally without role
-InventorySupply). A location gone from Fluent (seen only by a run that read every
-location) is handled per ``on_delete`` (see ``gone``). This module must not write to
-Fluent.
+ACTIVE is marked (its status custom field, optionally without role InventorySupply). A
+location gone from Fluent (seen only by a run that read every location) is handled per
+``on_delete`` (see ``gone``). Field names follow the profile (connector.ct_fields). This
+module must not write to Fluent.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from typing import Any
 from connector.clients.commercetools import CommercetoolsClient, ct_in
 from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
+from connector.ct_fields import FieldProfile, profile_of
 from connector.errors import ConfigError
 from connector.modules.locations.actions import channel_actions, channel_draft
-from connector.modules.locations.custom_type import ensure_type
+from connector.modules.locations.custom_type import ensure_type, profile_fields
 from connector.modules.locations.gone import (
     POLICIES,
     gone_actions,
+    gone_fields,
     plan_gone,
     vanished,
 )
@@ -63,6 +65,7 @@ LOCATION_FIELDS = """
     allHours monStart monEnd tueStart tueEnd wedStart wedEnd thuStart thuEnd
     friStart friEnd satStart satEnd sunStart sunEnd
   }
+  attributes { name type value }
 """
 NETWORKS_FIELD = "networks(first: 100) { edges { node { ref } } }"
 
@@ -109,17 +112,21 @@ class LocationsStream(Stream):
         incremental: bool = True,
         store: Store | None = None,
         on_delete: str = "mark",
+        profile: FieldProfile | None = None,
     ) -> None:
         super().__init__(options)
         self.ct = ct
         self.fluent = fluent
         self.rules = rules
+        self.profile = profile
+        self.field_names = tuple(name for name, _, _ in profile_fields(profile))
         self.page_size = page_size
         self.incremental = incremental
         self.store = store  # fingerprints of the deletion sweep (None: no sweep)
         self.on_delete = on_delete
         self._type_id: str | None = None
         self._lock = threading.Lock()
+        self._other_types: dict[str, frozenset[str]] = {}
 
     def scope(self) -> str:
         network = self.rules.network_ref or "*"
@@ -165,7 +172,9 @@ class LocationsStream(Stream):
         """The custom type id, ensured once per run (first batch that writes)."""
         with self._lock:
             if self._type_id is None:
-                self._type_id = ensure_type(self.ct, self.rules.custom_type_key)
+                self._type_id = ensure_type(
+                    self.ct, self.rules.custom_type_key, self.profile
+                )
             return self._type_id
 
     def write(
@@ -181,6 +190,23 @@ class LocationsStream(Stream):
             self._write_one(p, by_key.get(p.payload["key"]), type_id) for p in batch
         ]
 
+    def _other_type_fields(
+        self, channel: Mapping[str, Any], type_id: str
+    ) -> frozenset[str] | None:
+        """Field names of another custom type the channel carries (cached per run), so
+        a type that has all our fields is written field by field, not replaced."""
+        other = ((channel.get("custom") or {}).get("type") or {}).get("id")
+        if not other or other == type_id:
+            return None
+        with self._lock:
+            if other in self._other_types:
+                return self._other_types[other]
+        doc = self.ct.get_or_none(f"types/{other}")
+        names = frozenset(d["name"] for d in (doc or {}).get("fieldDefinitions") or [])
+        with self._lock:
+            self._other_types[other] = names
+        return names
+
     def _write_one(
         self, item: Planned, current: dict[str, Any] | None, type_id: str
     ) -> WriteOutcome:
@@ -193,7 +219,13 @@ class LocationsStream(Stream):
                 return WriteOutcome(item.key, "created", created["key"])
             _, applied = self.ct.update_with_retry(
                 f"channels/{current['id']}",
-                lambda channel: channel_actions(channel, draft, type_id),
+                lambda channel: channel_actions(
+                    channel,
+                    draft,
+                    type_id,
+                    self.field_names,
+                    self._other_type_fields(channel, type_id),
+                ),
                 current,
             )
         except ApiError as exc:
@@ -222,7 +254,9 @@ class LocationsStream(Stream):
             policy = item.payload["_gone"]
             _, applied = self.ct.update_with_retry(
                 f"channels/{current['id']}",
-                lambda channel: gone_actions(channel, policy, type_id),
+                lambda channel: gone_actions(
+                    channel, policy, type_id, gone_fields(self.rules)
+                ),
                 current,
             )
         except ApiError as exc:
@@ -240,11 +274,18 @@ def rules_from(runtime: Runtime, opts: Options) -> LocationRules:
     network = runtime.config.fluent.network_ref
     if not opts.flag("network_filter", True):
         network = None
+    profile = profile_of(runtime.config)
+    type_key = profile.key("channel_type")
+    fluent_keys = (
+        {k: v for k, v in profile.keys.items() if k.startswith("store_")}
+        if profile.fluent
+        else {}
+    )
     return LocationRules(
         channel_key_prefix=opts.text("channel_key_prefix", "") or "",
         locales=opts.texts("locales", ("en",)),
-        custom_type_key=opts.text("custom_type_key", "fluent-location")
-        or "fluent-location",
+        custom_type_key=opts.text("custom_type_key", type_key) or type_key,
+        fluent_keys=fluent_keys,
         network_ref=network,
         active_statuses=opts.texts("active_statuses", ("ACTIVE",)),
         inactive_remove_inventory_supply=opts.flag(
@@ -269,6 +310,7 @@ def build(
         incremental=opts.flag("incremental", True),
         store=runtime.store,
         on_delete=on_delete(opts),
+        profile=profile_of(config),
     )
 
 

@@ -48,11 +48,13 @@ class OrderOptions:
     card_type_field: str | None = None
     sync_info_channel: str | None = None
     number_first_countries: frozenset[str] = NUMBER_FIRST_COUNTRIES
+    # set from the field profile (connector.ct_fields), not from the YAML section
+    profile_pickup_field: str | None = None
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrderOptions:
         raw = dict(raw or {})
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"profile_pickup_field"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ConfigError(

@@ -12,8 +12,15 @@ from connector.fluent_orders.ct_types import SETUP
 from connector.modules.order_status.mapping import SETTING_NAMES
 from connector.modules.order_status.service import order_type_draft
 from connector.modules.order_status.settings import clear_cache
+from tests.support.profiles import use_profile
 
 ROUTE = "fc.connect.order.webhook.order-status-update"
+
+
+@pytest.fixture(autouse=True)
+def connector_profile(connected, monkeypatch) -> None:
+    """These tests assert the ``connector`` field profile's names."""
+    use_profile(connected, monkeypatch, "connector")
 
 
 @pytest.fixture
