@@ -16,6 +16,7 @@ from dataclasses import is_dataclass
 from pathlib import Path
 from typing import Any
 
+from connector.ct_fields import CONNECTOR_KEYS, FLUENT_KEYS
 from connector.errors import ConfigError
 
 TOP_LEVEL = {
@@ -27,7 +28,10 @@ TOP_LEVEL = {
     "notifications",
 }
 # Sections read by code outside this file may be registered here (name -> keys or None).
-EXTRA_SECTIONS: dict[str, set[str] | None] = {}
+EXTRA_SECTIONS: dict[str, set[str] | None] = {
+    "ct_fields": None,  # a profile name, checked by connector.ct_fields
+    "ct_field_keys": set(FLUENT_KEYS) | set(CONNECTOR_KEYS),
+}
 
 ROUTE_KEYS = {
     "name",

@@ -18,6 +18,7 @@ from tests.integration.modules.test_locations_sync import (
     reset_calls,
     seed_locations,
 )
+from tests.support.profiles import use_profile
 
 
 def delete_fluent(connected, table: str, ref: str) -> None:
@@ -34,7 +35,10 @@ def run(connected, build, overrides, *, full: bool):
     return result
 
 
-def test_deleted_location_channel_marked_by_the_full_run(connected) -> None:
+def test_deleted_location_channel_marked_by_the_full_run(
+    connected, monkeypatch
+) -> None:
+    use_profile(connected, monkeypatch, "connector")
     seed_locations(connected)
     assert connected.run_sync("locations").stats.created == 5
     delete_fluent(connected, "locations", "LOC-AMS")
@@ -55,7 +59,25 @@ def test_deleted_location_channel_marked_by_the_full_run(connected) -> None:
     assert again.stats.written == 0 and ct_calls(connected) == {}
 
 
-def test_deleted_location_roles_removed_or_channel_deleted(connected) -> None:
+def test_deleted_location_marked_in_the_fluent_profile(connected) -> None:
+    seed_locations(connected)
+    assert connected.run_sync("locations").stats.created == 5
+    delete_fluent(connected, "locations", "LOC-AMS")
+
+    full = connected.run_sync("locations", full=True)
+    assert (full.stats.removed, full.stats.updated) == (1, 1)
+    fields = channels(connected)["LOC-AMS"]["custom"]["fields"]
+    assert fields["flStatus"] == "DELETED"
+    assert channels(connected)["LOC-SYD"]["custom"]["fields"]["flStatus"] == "ACTIVE"
+    reset_calls(connected)
+    assert connected.run_sync("locations", full=True).stats.written == 0
+    assert ct_calls(connected) == {}
+
+
+def test_deleted_location_roles_removed_or_channel_deleted(
+    connected, monkeypatch
+) -> None:
+    use_profile(connected, monkeypatch, "connector")
     seed_locations(connected)
     run(connected, build_locations, {"on_delete": "remove_roles"}, full=False)
     delete_fluent(connected, "locations", "LOC-AMS")
