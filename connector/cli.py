@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from connector.cli_config import config_group
 from connector.cli_messages import messages
 from connector.cli_support import friendly_errors, load_runtime, safe_url
 from connector.config import Config
@@ -176,6 +177,7 @@ def demo(
 
 
 main.add_command(messages)
+main.add_command(config_group)
 
 if __name__ == "__main__":
     main()

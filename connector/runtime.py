@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 class Runtime:
     def __init__(self, config: Config) -> None:
         self.config = config
+        # the config from env + YAML only; ``config`` may add Fluent settings to it
+        # (connector/fluent_connect/effective.py refreshes it before runs)
+        self.env_config = config
         self.celery: Celery | None = None
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
