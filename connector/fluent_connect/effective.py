@@ -148,9 +148,24 @@ def apply(config: Config, snapshot: fs.Snapshot) -> tuple[Config, dict[str, str]
     )
 
 
+def base_config(runtime: Runtime) -> Config:
+    """The config without Fluent settings: ``runtime.config`` unless it is the one
+    ``refresh`` built (a config set by anyone else, e.g. a test, is taken as is)."""
+    applied = runtime.__dict__.get("_fluent_connect_applied")
+    if applied is not None and runtime.config is applied[1]:
+        return applied[0]  # type: ignore[no-any-return]
+    return runtime.config
+
+
+def _set(runtime: Runtime, base: Config, config: Config) -> None:
+    runtime.env_config = base
+    runtime.config = config
+    runtime.__dict__["_fluent_connect_applied"] = (base, config)
+
+
 def load_snapshot(runtime: Runtime) -> fs.Snapshot | None:
     """The settings (cached), or None when reading them is off or impossible."""
-    base = runtime.env_config
+    base = base_config(runtime)
     opts = options(base)
     if not opts.read_settings or not fluent_ready(base):
         return None
@@ -163,18 +178,18 @@ def refresh(runtime: Runtime) -> fs.Snapshot | None:
     A Fluent error while reading is logged and the env-only config stays in force (the
     run then fails only if it needs a value the env lacks, with the usual message).
     """
-    base = runtime.env_config
+    base = base_config(runtime)
     try:
         snapshot = load_snapshot(runtime)
     except ApiError as exc:
         log.warning(
             "fluent_connect.settings.unavailable", extra={"error": str(exc)[:300]}
         )
-        runtime.config = base
+        _set(runtime, base, base)
         return None
     if snapshot is None:
-        runtime.config = base
+        _set(runtime, base, base)
         return None
     check_account(base, snapshot)
-    runtime.config, _ = apply(base, snapshot)
+    _set(runtime, base, apply(base, snapshot)[0])
     return snapshot

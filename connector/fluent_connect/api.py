@@ -1,0 +1,96 @@
+"""Fluent's connector HTTP paths (API token): the scheduler, the external-system
+webhook, and the route listing.
+
+- ``PUT /api/v1/fluent-connect/scheduler/add/<account>/<retailer>/<job-name>``: start
+  a Fluent job name exactly as ``POST /api/v1/jobs/<name>`` does (jobs.py); another
+  account or retailer than FLUENT_ACCOUNT_ID/FLUENT_RETAILER_ID -> 403, unknown job ->
+  404, broker down -> 503.
+- ``POST /api/v1/fluent-connect/external-system/webhook``: a JSON object whose
+  ``name`` selects the external route (external_webhook.py).
+- ``GET /api/v1/routes`` (also ``/actuator/routes``, ``/actuator/handlers``): every
+  route by section (listing.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from connector.api.auth import require_token
+from connector.fluent_connect.jobs import JOBS, BrokerDown, Job, JobUnavailable, start
+from connector.runtime import Runtime
+
+bp = Blueprint("fluent_connect", __name__)
+RETRY_AFTER_SECONDS = 10
+
+
+def job_response(
+    runtime: Runtime, job: Job, params: dict[str, Any], trigger: str
+) -> ResponseReturnValue:
+    """Start ``job`` and answer like the jobs API (202 + Location of the run)."""
+    try:
+        body = start(
+            runtime,
+            job,
+            full=params["full"],
+            dry_run=params["dry_run"],
+            trigger=trigger,
+        )
+    except JobUnavailable as exc:
+        return jsonify(error="unknown_job", message=str(exc), jobs=sorted(JOBS)), 404
+    except BrokerDown as exc:
+        response = jsonify(
+            error="broker_unavailable", message=str(exc), run_id=exc.run_id
+        )
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    response = jsonify(body)
+    response.status_code = 202
+    if "run_id" in body:
+        location = url_for("jobs.show", run_id=body["run_id"])
+        body["url"] = location
+        response = jsonify(body)
+        response.status_code = 202
+        response.headers["Location"] = location
+    return response
+
+
+@bp.put("/api/v1/fluent-connect/scheduler/add/<account>/<retailer>/<job_name>")
+@require_token
+def scheduler_add(account: str, retailer: str, job_name: str) -> ResponseReturnValue:
+    from connector.api.jobs import _invalid, _start_params
+
+    runtime: Runtime = current_app.extensions["connector"]
+    job = JOBS.get(job_name)
+    if job is None:
+        return jsonify(
+            error="unknown_job",
+            message=f"no job named {job_name!r}; jobs: {', '.join(sorted(JOBS))}",
+            jobs=sorted(JOBS),
+        ), 404
+    fluent = runtime.config.fluent
+    if (account, retailer) != (fluent.account_id, fluent.retailer_id):
+        return jsonify(
+            error="forbidden",
+            message=(
+                f"this connector serves Fluent account {fluent.account_id!r} retailer "
+                f"{fluent.retailer_id!r}, not {account!r}/{retailer!r}"
+            ),
+        ), 403
+    try:
+        params = _start_params()
+    except ValidationError as exc:
+        return _invalid(exc)
+    return job_response(runtime, job, params, "scheduler")
+
+
+def register_fluent_connect(app: Flask) -> None:
+    from connector.fluent_connect import external_webhook, listing
+
+    external_webhook.register(bp)
+    listing.register(bp)
+    app.register_blueprint(bp)
