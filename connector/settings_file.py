@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from connector import fluent_routes
 from connector.errors import ConfigError
 
 SOURCES = ("fluent", "commercetools", "external")
@@ -32,6 +33,7 @@ class Route:
     resource_types: tuple[str, ...] = ()
     queue: str = "events"
     options: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = ""  # "" = ours; connector/fluent_routes.py sets "Fluent route file"
 
     def matches(self, source: str, name: str, resource_type: str | None) -> bool:
         """Whether a message of ``source`` named ``name`` goes through this route."""
@@ -133,6 +135,7 @@ def load_settings_file(path: Path) -> SettingsFile:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    raw, fluent = fluent_routes.split(raw, path)  # Fluent's application-connector.yml
     try:
         data = _FileSchema().load(raw)
     except ValidationError as exc:
@@ -151,6 +154,11 @@ def load_settings_file(path: Path) -> SettingsFile:
         for r in data["routes"]
         if r["enabled"]
     ]
+    routes += [
+        Route(**{**spec, "types": tuple(spec["types"]),
+                 "resource_types": tuple(spec["resource_types"])})
+        for spec in fluent.routes
+    ]  # fmt: skip
     names = [r.name for r in routes]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -22,6 +22,7 @@ from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any
 
+from connector.errors import ConfigError
 from connector.runtime import Runtime
 from connector.store import runs
 from connector.models import utcnow
@@ -59,7 +60,7 @@ JOBS: Mapping[str, Job] = {
 }
 
 
-class JobUnavailable(Exception):
+class JobUnavailable(ConfigError):
     """The job needs a module that is not enabled."""
 
 
