@@ -39,12 +39,26 @@ fluent-connect:
 """
 
 
-def test_unsupported_keys_are_reported_with_file_and_key(tmp_path, caplog):
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.details: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.details.append(getattr(record, "detail", record.getMessage()))
+
+
+def test_unsupported_keys_are_reported_with_file_and_key(tmp_path):
     path = tmp_path / "application-connector.yml"
     path.write_text(WITH_EXTRAS)
-    with caplog.at_level(logging.WARNING):
+    collect = Collect()
+    logger = logging.getLogger("connector.fluent_routes")
+    logger.addHandler(collect)
+    try:
         loaded = load_settings_file(path)
-    text = " | ".join(r.detail for r in caplog.records if hasattr(r, "detail"))
+    finally:
+        logger.removeHandler(collect)
+    text = " | ".join(collect.details)
     assert f"{path}: fluent-connect.listeners: not supported" in text
     assert f"{path}: fluent-connect.routes[0].priority: not supported" in text
     assert f"{path}: fluent-connect.routes[0].props.retries: not supported" in text
