@@ -127,7 +127,7 @@ def start(
     assert runtime.celery is not None
     for module in reversed(rest):  # products runs when categories has finished
         sig = runtime.celery.signature(
-            f"{module}.sync_batch", kwargs=args, queue=BATCH_QUEUE
+            f"{module}.sync_batch", kwargs=args, queue=BATCH_QUEUE, immutable=True
         )
         link = sig if link is None else sig.set(link=link)
     try:
