@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from connector.api.auth import require_token
+from connector.fluent_connect import external_webhook, listing
 from connector.fluent_connect.jobs import JOBS, BrokerDown, Job, JobUnavailable, start
 from connector.runtime import Runtime
 
@@ -88,9 +89,9 @@ def scheduler_add(account: str, retailer: str, job_name: str) -> ResponseReturnV
     return job_response(runtime, job, params, "scheduler")
 
 
-def register_fluent_connect(app: Flask) -> None:
-    from connector.fluent_connect import external_webhook, listing
+external_webhook.register(bp)
+listing.register(bp)
 
-    external_webhook.register(bp)
-    listing.register(bp)
+
+def register_fluent_connect(app: Flask) -> None:
     app.register_blueprint(bp)

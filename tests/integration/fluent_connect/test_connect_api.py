@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
+from connector.api.openapi import response_problems
 from connector.models import InboundMessage
 from connector.store import messages, runs
 from tests.integration.modules.test_external_support import reconfigure
@@ -31,7 +32,10 @@ def partner_handler(ctx):
 
 
 def put(connected, path, headers=TOKEN):
-    return requests.put(f"{connected.url}{path}", headers=headers, timeout=10)
+    resp = requests.put(f"{connected.url}{path}", headers=headers, timeout=10)
+    problems = response_problems("PUT", path, resp.status_code, resp.json())
+    assert problems == [], problems
+    return resp
 
 
 def wait_run(connected, run_id):
@@ -84,6 +88,8 @@ def test_job_names_on_the_jobs_api(connected):
         f"{connected.url}/api/v1/jobs/batch-location-sync", headers=TOKEN, timeout=10
     )
     assert resp.status_code == 202, resp.text
+    path = "/api/v1/jobs/batch-location-sync"
+    assert response_problems("POST", path, 202, resp.json()) == []
     assert resp.headers["Location"].endswith(f"/api/v1/jobs/{resp.json()['run_id']}")
     run = wait_run(connected, resp.json()["run_id"])
     assert run.module == "locations" and run.status == "succeeded"
@@ -137,6 +143,7 @@ def test_route_listing_by_section(connected):
     for path in ("/api/v1/routes", "/actuator/routes", "/actuator/handlers"):
         resp = requests.get(f"{connected.url}{path}", headers=TOKEN, timeout=10)
         assert resp.status_code == 200
+        assert response_problems("GET", path, 200, resp.json()) == []
     sections = resp.json()["sections"]
     assert set(sections) == {"message", "job", "notification", "configuration"}
     customer = next(
