@@ -155,10 +155,15 @@ def load_settings_file(path: Path) -> SettingsFile:
         if r["enabled"]
     ]
     routes += [
-        Route(**{**spec, "types": tuple(spec["types"]),
-                 "resource_types": tuple(spec["resource_types"])})
+        Route(
+            **{
+                **spec,
+                "types": tuple(spec["types"]),
+                "resource_types": tuple(spec["resource_types"]),
+            }
+        )
         for spec in fluent.routes
-    ]  # fmt: skip
+    ]
     names = [r.name for r in routes]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

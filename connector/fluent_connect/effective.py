@@ -38,16 +38,41 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("CTP_PROJECT_KEY", "ct", "project_key", fs.ACCOUNT_MAPPING,
-          ("externalAccount", "projectKey")),
-    Field("FLUENT_CATALOGUE_REF", "fluent", "catalogue_ref", fs.GENERAL,
-          ("productCatalogue", "entityRef")),
-    Field("CTP_INVENTORY_CHANNEL_KEY", "ct", "inventory_channel_key",
-          fs.INVENTORY_JOB, ("props", "ctChannelKey")),
-    Field("FLUENT_VIRTUAL_CATALOGUE_REF", "fluent", "virtual_catalogue_ref",
-          fs.INVENTORY_JOB, ("props", "fluentAggregateVirtualCatalogueRef")),
-    Field("FLUENT_NETWORK_REF", "fluent", "network_ref", fs.LOCATION_JOB,
-          ("props", "fluentNetworkRef")),
+    Field(
+        "CTP_PROJECT_KEY",
+        "ct",
+        "project_key",
+        fs.ACCOUNT_MAPPING,
+        ("externalAccount", "projectKey"),
+    ),
+    Field(
+        "FLUENT_CATALOGUE_REF",
+        "fluent",
+        "catalogue_ref",
+        fs.GENERAL,
+        ("productCatalogue", "entityRef"),
+    ),
+    Field(
+        "CTP_INVENTORY_CHANNEL_KEY",
+        "ct",
+        "inventory_channel_key",
+        fs.INVENTORY_JOB,
+        ("props", "ctChannelKey"),
+    ),
+    Field(
+        "FLUENT_VIRTUAL_CATALOGUE_REF",
+        "fluent",
+        "virtual_catalogue_ref",
+        fs.INVENTORY_JOB,
+        ("props", "fluentAggregateVirtualCatalogueRef"),
+    ),
+    Field(
+        "FLUENT_NETWORK_REF",
+        "fluent",
+        "network_ref",
+        fs.LOCATION_JOB,
+        ("props", "fluentNetworkRef"),
+    ),
 )
 
 
@@ -93,8 +118,15 @@ def fluent_ready(config: Config) -> bool:
     """Whether the Fluent credentials needed to read settings are all in the env."""
     f = config.fluent
     return all(
-        (f.api_url, f.account_id, f.retailer_id, f.client_id, f.client_secret,
-         f.username, f.password)
+        (
+            f.api_url,
+            f.account_id,
+            f.retailer_id,
+            f.client_id,
+            f.client_secret,
+            f.username,
+            f.password,
+        )
     )
 
 
@@ -106,12 +138,24 @@ def check_account(config: Config, snapshot: fs.Snapshot) -> None:
     fluent = setting.value.get("fluent") or {}
     external = setting.value.get("externalAccount") or {}
     pairs = (
-        ("fluent.accountId", fluent.get("accountId"), "FLUENT_ACCOUNT_ID",
-         config.fluent.account_id),
-        ("fluent.retailerId", fluent.get("retailerId"), "FLUENT_RETAILER_ID",
-         config.fluent.retailer_id),
-        ("externalAccount.projectKey", external.get("projectKey"), "CTP_PROJECT_KEY",
-         config.ct.project_key),
+        (
+            "fluent.accountId",
+            fluent.get("accountId"),
+            "FLUENT_ACCOUNT_ID",
+            config.fluent.account_id,
+        ),
+        (
+            "fluent.retailerId",
+            fluent.get("retailerId"),
+            "FLUENT_RETAILER_ID",
+            config.fluent.retailer_id,
+        ),
+        (
+            "externalAccount.projectKey",
+            external.get("projectKey"),
+            "CTP_PROJECT_KEY",
+            config.ct.project_key,
+        ),
     )
     for key, expected, env_name, actual in pairs:
         if expected in (None, "") or actual in (None, ""):

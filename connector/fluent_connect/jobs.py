@@ -18,14 +18,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from connector.errors import ConfigError
+from connector.models import utcnow
 from connector.runtime import Runtime
 from connector.store import runs
-from connector.models import utcnow
 from connector.sync.engine import APP_VERSION, LEASE_TTL_SECONDS
 
 log = logging.getLogger(__name__)

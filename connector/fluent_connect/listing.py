@@ -37,7 +37,10 @@ def _route(route: Route, source: str, active: bool, task: str | None) -> dict[st
         "source": source,
         "handler": route.handler,
         "inclusion_filters": {
-            "types": list(route.types or ((route.name,) if route.source != "commercetools" else ())),
+            "types": list(
+                route.types
+                or ((route.name,) if route.source != "commercetools" else ())
+            ),
             "resource_types": list(route.resource_types),
         },
         "queue": route.queue,
@@ -63,7 +66,9 @@ def message_section(runtime: Runtime) -> list[dict[str, Any]]:
     for spec in _disabled_specs(enabled):
         for route in spec.routes:
             if route.name not in listed:
-                out.append(_route(route, f"module {spec.name} (not enabled)", False, None))
+                out.append(
+                    _route(route, f"module {spec.name} (not enabled)", False, None)
+                )
     return out
 
 

@@ -114,36 +114,38 @@ def rows(runtime: Runtime, env: Mapping[str, str]) -> list[Row]:
         )
     )
     retry_yaml = raw.get("retry") or {}
-    for name, key, value in (
+    retries: tuple[tuple[str, str, float], ...] = (
         ("CONNECTOR_MAX_RETRIES", "max_retries", config.retry.max_retries),
         ("CONNECTOR_RETRY_BASE_SECONDS", "backoff_base", config.retry.backoff_base),
         ("CONNECTOR_RETRY_MAX_SECONDS", "backoff_max", config.retry.backoff_max),
-    ):
+    )
+    for name, key, number in retries:
         yaml_source = f"YAML {file}: retry.{key}" if key in retry_yaml else "default"
-        add(name, value, yaml_source)
+        add(name, number, yaml_source)
     schedules_yaml = raw.get("schedules") or {}
     for spec in runtime.specs:
         entries = [(spec.name, spec.every_seconds)] if spec.batch else []
         entries += [(p.entry, p.every_seconds) for p in spec.periodic]
         for entry, default in entries:
             env_name = f"SYNC_{entry.replace('-', '_').upper()}_EVERY_SECONDS"
-            value = config.schedules.get(entry, default)
+            every = config.schedules.get(entry, default)
             source = (
                 f"YAML {file}: schedules.{entry}"
                 if entry in schedules_yaml
                 else "default"
             )
             row_source = "env" if env.get(env_name) else source
-            out.append(Row(f"schedules.{entry}", str(value), row_source))
+            out.append(Row(f"schedules.{entry}", str(every), row_source))
     opts = effective.options(runtime.env_config)
     fc_yaml = raw.get("fluent_connect") or {}
-    for key, value in (
+    switches: tuple[tuple[str, object], ...] = (
         ("read_settings", opts.read_settings),
         ("write_back", opts.write_back),
         ("settings_ttl_seconds", opts.settings_ttl_seconds),
-    ):
+    )
+    for key, option in switches:
         source = f"YAML {file}: fluent_connect.{key}" if key in fc_yaml else "default"
-        out.append(Row(f"fluent_connect.{key}", str(value).lower(), source))
+        out.append(Row(f"fluent_connect.{key}", str(option).lower(), source))
     return out
 
 

@@ -31,7 +31,9 @@ READ = (
 )
 
 
-def settings_env(ct_url: str, fluent_url: str, tmp: Path, **extra: str) -> dict[str, str]:
+def settings_env(
+    ct_url: str, fluent_url: str, tmp: Path, **extra: str
+) -> dict[str, str]:
     env = connector_env(ct_url, fluent_url, "")
     for name in FROM_SETTINGS:
         env.pop(name)

@@ -49,18 +49,26 @@ def wait_run(connected, run_id):
 def test_scheduler_put_runs_the_inventory_sync_once(connected):
     requests.post(
         f"{connected.fluent_url}/_sandbox/generate",
-        json={"skus": 5, "locations": 2, "stock_min": 1,
-              "timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat()},
+        json={
+            "skus": 5,
+            "locations": 2,
+            "stock_min": 1,
+            "timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        },
         timeout=30,
-    ).raise_for_status()  # fmt: skip
+    ).raise_for_status()
     path = f"{SCHEDULER}/SANDBOX/1/batch-inventory-sync"
     assert put(connected, path, {}).status_code == 401
     assert put(connected, path, {"Authorization": "Bearer nope"}).status_code == 401
     other = put(connected, f"{SCHEDULER}/OTHER/1/batch-inventory-sync")
     assert other.status_code == 403 and other.json()["error"] == "forbidden"
-    assert put(connected, f"{SCHEDULER}/SANDBOX/2/batch-inventory-sync").status_code == 403
+    assert (
+        put(connected, f"{SCHEDULER}/SANDBOX/2/batch-inventory-sync").status_code == 403
+    )
     unknown = put(connected, f"{SCHEDULER}/SANDBOX/1/batch-nothing-sync")
-    assert unknown.status_code == 404 and "batch-inventory-sync" in unknown.json()["jobs"]
+    assert (
+        unknown.status_code == 404 and "batch-inventory-sync" in unknown.json()["jobs"]
+    )
     assert runs.recent(connected.runtime.store, "inventory") == []
 
     answers: list[requests.Response] = []
@@ -121,7 +129,9 @@ def test_external_system_webhook_routed_by_name(connected, monkeypatch, tmp_path
     row = connected.wait_for(resp.json["id"])
     assert row.status == "done", row.last_error
     assert (row.source, row.route, row.message_id) == (
-        "external", "erp.stock.changed", "erp.stock.changed:E-1"
+        "external",
+        "erp.stock.changed",
+        "erp.stock.changed:E-1",
     )
     assert row.result == {"route": "erp.stock.changed", "sku": "SKU-1"}
     again = connected.client.post(EXTERNAL, data=raw, headers={**headers, **TOKEN})
@@ -147,9 +157,10 @@ def test_route_listing_by_section(connected):
     sections = resp.json()["sections"]
     assert set(sections) == {"message", "job", "notification", "configuration"}
     customer = next(
-        r for r in sections["message"]
+        r
+        for r in sections["message"]
         if r["route"] == "commercetools.connect.customer.upsert"
-    )  # fmt: skip
+    )
     assert customer["handler"] == "customers.upsert" and customer["active"]
     assert customer["source"] == "module customers"
     assert customer["inclusion_filters"]["resource_types"] == ["customer"]

@@ -25,7 +25,9 @@ def test_account_with_only_fluent_settings(ct_sandbox, fluent_sandbox, tmp_path)
         (ct_sandbox.url, None),
     ):
         if body is not None:
-            requests.post(f"{url}/_sandbox/seed", json=body, timeout=10).raise_for_status()
+            requests.post(
+                f"{url}/_sandbox/seed", json=body, timeout=10
+            ).raise_for_status()
     requests.post(
         f"{ct_sandbox.url}/_sandbox/generate",
         json={"categories": 3, "products": 4, "variants_per_product": 2},
@@ -42,8 +44,11 @@ def test_account_with_only_fluent_settings(ct_sandbox, fluent_sandbox, tmp_path)
     env.pop("DATABASE_URL")
     with running_stack("sqlite", tmp_path, env) as stack:
         store = stack.runtime.store
-        for job in ("batch-product-catalogue-sync", "batch-location-sync",
-                    "batch-inventory-sync"):  # fmt: skip
+        for job in (
+            "batch-product-catalogue-sync",
+            "batch-location-sync",
+            "batch-inventory-sync",
+        ):
             resp = stack.client.put(f"{SCHEDULER}/{job}", headers=TOKEN)
             assert resp.status_code == 202, resp.json
 
@@ -74,8 +79,11 @@ def test_account_with_only_fluent_settings(ct_sandbox, fluent_sandbox, tmp_path)
         runtime = stack.runtime
         assert runtime.config.fluent.catalogue_ref == "PC:MASTER:1"
         assert runtime.config.ct.inventory_channel_key == "fluent-ats"
-        for name in (fs.PRODUCT_CATALOGUE_JOB, fs.INVENTORY_JOB,
-                     "fc.connect.commerce-tools.batch.batch-location-sync"):  # fmt: skip
+        for name in (
+            fs.PRODUCT_CATALOGUE_JOB,
+            fs.INVENTORY_JOB,
+            "fc.connect.commerce-tools.batch.batch-location-sync",
+        ):
             value = read_setting(runtime, name)
             assert value["lastRun"]["status"] == "SUCCESSFUL", name
             assert value["previousEndDate"] == value["lastRun"]["param"]["end"]

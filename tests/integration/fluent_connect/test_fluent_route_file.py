@@ -64,9 +64,11 @@ def test_unsupported_keys_are_reported_with_file_and_key(tmp_path):
     assert f"{path}: fluent-connect.routes[0].props.retries: not supported" in text
     (route,) = loaded.routes
     assert (route.name, route.handler, route.types, route.resource_types) == (
-        "commercetools.connect.order.create", "orders.create", ("OrderCreated",),
+        "commercetools.connect.order.create",
+        "orders.create",
+        ("OrderCreated",),
         ("order",),
-    )  # fmt: skip
+    )
     path.write_text("routes:\n- route: commercetools.connect.thing\n")
     with pytest.raises(ConfigError, match="commercetools.connect.thing"):
         Registry([], load_settings_file(path).routes)
@@ -84,11 +86,19 @@ def test_customer_sync_example_routes_a_customer_message(
 
     resp = requests.post(
         f"{connected.ct_url}/_sandbox/seed",
-        json={"messages": False, "customers": [
-            {"key": "kim", "email": "kim.lee@example.com", "firstName": "Kim",
-             "lastName": "Lee"}]},
+        json={
+            "messages": False,
+            "customers": [
+                {
+                    "key": "kim",
+                    "email": "kim.lee@example.com",
+                    "firstName": "Kim",
+                    "lastName": "Lee",
+                }
+            ],
+        },
         timeout=10,
-    )  # fmt: skip
+    )
     assert resp.status_code == 201, resp.text
     kim_id = resp.json()["ids"]["customers"]["kim"]
     created = {
@@ -123,8 +133,9 @@ def test_customer_sync_example_routes_a_customer_message(
 
     listed = requests.get(f"{connected.url}/api/v1/routes", headers=TOKEN, timeout=10)
     entry = next(
-        r for r in listed.json()["sections"]["message"]
+        r
+        for r in listed.json()["sections"]["message"]
         if r["route"] == "commercetools.connect.customer.upsert"
-    )  # fmt: skip
+    )
     assert entry["source"].startswith("Fluent route file ")
     assert entry["inclusion_filters"]["types"] == ["ResourceUpdated", "ResourceCreated"]

@@ -33,7 +33,12 @@ INVENTORY_PROPS = {
 def generate_stock(fluent_url: str, skus: int, when: datetime) -> None:
     requests.post(
         f"{fluent_url}/_sandbox/generate",
-        json={"skus": skus, "locations": 2, "stock_min": 1, "timestamp": when.isoformat()},
+        json={
+            "skus": skus,
+            "locations": 2,
+            "stock_min": 1,
+            "timestamp": when.isoformat(),
+        },
         timeout=30,
     ).raise_for_status()
 
@@ -128,7 +133,9 @@ def test_the_env_wins_over_the_settings(ct_sandbox, fluent_sandbox, tmp_path):
         assert "env-channel" in line and "env" in line and "Fluent" not in line
 
 
-def test_account_mapping_mismatch_is_a_clear_error(ct_sandbox, fluent_sandbox, tmp_path):
+def test_account_mapping_mismatch_is_a_clear_error(
+    ct_sandbox, fluent_sandbox, tmp_path
+):
     env = settings_env(ct_sandbox.url, fluent_sandbox.url, tmp_path)
     with runtime_for(env) as runtime:
         seed_all(runtime)
@@ -157,10 +164,13 @@ def test_previous_end_date_first_run_write_back_and_custom_range(
         seed_all(runtime, previous_end=previous_end.replace("+00:00", "Z"))
         requests.post(
             f"{fluent_sandbox.url}/_sandbox/inventory",
-            json={"items": [{"productRef": "P-00003-1", "locationRef": "LOC-001",
-                             "delta": 4}]},
+            json={
+                "items": [
+                    {"productRef": "P-00003-1", "locationRef": "LOC-001", "delta": 4}
+                ]
+            },
             timeout=10,
-        ).raise_for_status()  # fmt: skip
+        ).raise_for_status()
 
         first = run_sync(runtime, "inventory")
         assert first.status == "succeeded"
@@ -168,15 +178,17 @@ def test_previous_end_date_first_run_write_back_and_custom_range(
         value = read_setting(runtime, fs.INVENTORY_JOB)
         assert value["props"] == INVENTORY_PROPS
         last = value["lastRun"]
-        assert last["status"] == "SUCCESSFUL" and last["param"]["props"] == INVENTORY_PROPS
+        assert (
+            last["status"] == "SUCCESSFUL" and last["param"]["props"] == INVENTORY_PROPS
+        )
         assert value["previousEndDate"] == last["param"]["end"]
         assert datetime.fromisoformat(last["param"]["start"]) < datetime.fromisoformat(
             previous_end
         )
         assert last["jobStart"] <= last["jobEnd"]
-        assert datetime.fromisoformat(value["previousEndDate"]) > datetime.fromisoformat(
-            previous_end
-        )
+        assert datetime.fromisoformat(
+            value["previousEndDate"]
+        ) > datetime.fromisoformat(previous_end)
 
         # a one-shot customDateRange re-reads that window, then is removed
         value["customDateRange"] = {
