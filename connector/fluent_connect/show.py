@@ -1,7 +1,8 @@
 """``connector config show``: every effective value and where it came from.
 
 Sources: ``env`` (a variable or the .env file), ``Fluent setting <name> (<context>
-<id>): <path>``, ``YAML <file>: <key>`` or ``default``. Secrets are masked.
+<id>): <path>``, ``YAML <file>: <key>`` or ``default``. Secrets are masked. Module
+options are listed as set in the YAML file (their defaults live in each module).
 """
 
 from __future__ import annotations
@@ -136,6 +137,15 @@ def rows(runtime: Runtime, env: Mapping[str, str]) -> list[Row]:
             )
             row_source = "env" if env.get(env_name) else source
             out.append(Row(f"schedules.{entry}", str(every), row_source))
+    for module, module_opts in sorted(config.module_options.items()):
+        for key, option_value in sorted(module_opts.items()):
+            out.append(
+                Row(
+                    f"modules.{module}.{key}",
+                    _short(option_value),
+                    f"YAML {file}: modules.{module}.{key}",
+                )
+            )
     opts = effective.options(runtime.env_config)
     fc_yaml = raw.get("fluent_connect") or {}
     switches: tuple[tuple[str, object], ...] = (
@@ -147,6 +157,11 @@ def rows(runtime: Runtime, env: Mapping[str, str]) -> list[Row]:
         source = f"YAML {file}: fluent_connect.{key}" if key in fc_yaml else "default"
         out.append(Row(f"fluent_connect.{key}", str(option).lower(), source))
     return out
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def render(found: list[Row]) -> str:
