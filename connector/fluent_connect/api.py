@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, url_for
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from marshmallow import ValidationError
+from marshmallow import EXCLUDE, ValidationError
 
 from connector.api.auth import require_token
 from connector.fluent_connect import external_webhook, listing
@@ -63,7 +63,7 @@ def job_response(
 @bp.put("/api/v1/fluent-connect/scheduler/add/<account>/<retailer>/<job_name>")
 @require_token
 def scheduler_add(account: str, retailer: str, job_name: str) -> ResponseReturnValue:
-    from connector.api.jobs import _invalid, _start_params
+    from connector.api.jobs import _invalid
 
     runtime: Runtime = current_app.extensions["connector"]
     job = JOBS.get(job_name)
@@ -83,10 +83,22 @@ def scheduler_add(account: str, retailer: str, job_name: str) -> ResponseReturnV
             ),
         ), 403
     try:
-        params = _start_params()
+        params = scheduler_params()
     except ValidationError as exc:
         return _invalid(exc)
     return job_response(runtime, job, params, "scheduler")
+
+
+def scheduler_params() -> dict[str, Any]:
+    """``full``/``dry_run`` from the query string or a JSON body; anything else a
+    scheduler sends (EventBridge input, an empty or non-JSON body) is ignored."""
+    from connector.api.jobs import StartSchema
+
+    params: dict[str, Any] = dict(request.args.items())
+    body = request.get_json(silent=True) if request.get_data(cache=True) else None
+    if isinstance(body, dict):
+        params.update({k: v for k, v in body.items() if k in ("full", "dry_run")})
+    return StartSchema(unknown=EXCLUDE).load(params)
 
 
 external_webhook.register(bp)

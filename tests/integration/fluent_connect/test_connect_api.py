@@ -70,12 +70,22 @@ def test_scheduler_put_runs_the_inventory_sync_once(connected):
         unknown.status_code == 404 and "batch-inventory-sync" in unknown.json()["jobs"]
     )
     assert runs.recent(connected.runtime.store, "inventory") == []
+    bad = requests.put(f"{connected.url}{path}?full=maybe", headers=TOKEN, timeout=10)
+    assert bad.status_code == 400 and "full" in bad.json()["parameters"]
 
     answers: list[requests.Response] = []
-    threads = [
-        threading.Thread(target=lambda: answers.append(put(connected, path)))
-        for _ in range(2)
-    ]
+
+    def scheduler_call() -> None:  # as EventBridge sends it: a JSON input body
+        answers.append(
+            requests.put(
+                f"{connected.url}{path}",
+                json={"source": "aws.events", "detail": {}},
+                headers=TOKEN,
+                timeout=10,
+            )
+        )
+
+    threads = [threading.Thread(target=scheduler_call) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

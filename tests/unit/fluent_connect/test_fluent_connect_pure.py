@@ -190,3 +190,19 @@ def test_window_planning_with_hooks():
         {}, full=True, overlap=overlap, now=now, hooks=Hooks(first=T0, custom=custom)
     )
     assert window.start is None
+
+
+def test_a_failed_write_back_is_logged_not_raised():
+    from connector.fluent_connect.windows import SettingWindow
+
+    class DownRuntime:
+        def fluent(self):
+            raise ConnectionError("Fluent is down")
+
+    found = fs.resolve([node(fs.INVENTORY_JOB, {"props": {}})], "1").get(
+        fs.INVENTORY_JOB
+    )
+    hooks = SettingWindow(DownRuntime(), "inventory", found, write_back=True, ttl=0)
+    hooks.after_run(Window(T0, T0), False, T0, T0)  # does not raise
+    reader = SettingWindow(DownRuntime(), "categories", found, write_back=True, ttl=0)
+    assert reader.write_back is False  # products writes the shared setting
