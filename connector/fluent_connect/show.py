@@ -97,7 +97,10 @@ def rows(runtime: Runtime, env: Mapping[str, str]) -> list[Row]:
         ("FLUENT_CATALOGUE_REF", fl.catalogue_ref),
         ("FLUENT_VIRTUAL_CATALOGUE_REF", fl.virtual_catalogue_ref),
         ("FLUENT_NETWORK_REF", fl.network_ref),
-        ("FLUENT_WEBHOOK_PUBLIC_KEYS", f"{len(fl.webhook_public_keys)} key(s)"),
+        (
+            "FLUENT_WEBHOOK_PUBLIC_KEYS",
+            f"{len(fl.webhook_public_keys)} key(s)" if fl.webhook_public_keys else None,
+        ),
         ("DATABASE_URL", config.database_url),
         ("CELERY_BROKER_URL", config.broker_url),
         ("CONNECTOR_API_TOKENS", ",".join(config.api_tokens)),
