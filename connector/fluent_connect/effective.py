@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -192,24 +193,23 @@ def apply(config: Config, snapshot: fs.Snapshot) -> tuple[Config, dict[str, str]
     )
 
 
+_lock = threading.Lock()
+APPLIED = "_fluent_connect_applied"  # runtime attribute: (base, built, snapshot)
+
+
 def base_config(runtime: Runtime) -> Config:
     """The config without Fluent settings: ``runtime.config`` unless it is the one
     ``refresh`` built (a config set by anyone else, e.g. a test, is taken as is)."""
-    applied = runtime.__dict__.get("_fluent_connect_applied")
+    applied = runtime.__dict__.get(APPLIED)
     if applied is not None and runtime.config is applied[1]:
         return applied[0]  # type: ignore[no-any-return]
     return runtime.config
 
 
-def _set(runtime: Runtime, base: Config, config: Config) -> None:
-    runtime.env_config = base
-    runtime.config = config
-    runtime.__dict__["_fluent_connect_applied"] = (base, config)
-
-
 def load_snapshot(runtime: Runtime) -> fs.Snapshot | None:
     """The settings (cached), or None when reading them is off or impossible."""
-    base = base_config(runtime)
+    with _lock:
+        base = base_config(runtime)
     opts = options(base)
     if not opts.read_settings or not fluent_ready(base):
         return None
@@ -221,19 +221,30 @@ def refresh(runtime: Runtime) -> fs.Snapshot | None:
 
     A Fluent error while reading is logged and the env-only config stays in force (the
     run then fails only if it needs a value the env lacks, with the usual message).
+    Thread-safe; nothing is rebuilt while the cached snapshot is unchanged.
     """
-    base = base_config(runtime)
     try:
         snapshot = load_snapshot(runtime)
     except ApiError as exc:
         log.warning(
             "fluent_connect.settings.unavailable", extra={"error": str(exc)[:300]}
         )
-        _set(runtime, base, base)
-        return None
-    if snapshot is None:
-        _set(runtime, base, base)
-        return None
-    check_account(base, snapshot)
-    _set(runtime, base, apply(base, snapshot)[0])
+        snapshot = None
+    with _lock:
+        base = base_config(runtime)
+        applied = runtime.__dict__.get(APPLIED)
+        if (
+            applied is not None
+            and applied[0] is base
+            and applied[2] is snapshot
+            and runtime.config is applied[1]
+        ):
+            return snapshot
+        built = base
+        if snapshot is not None:
+            check_account(base, snapshot)
+            built = apply(base, snapshot)[0]
+        runtime.env_config = base
+        runtime.config = built
+        runtime.__dict__[APPLIED] = (base, built, snapshot)
     return snapshot
