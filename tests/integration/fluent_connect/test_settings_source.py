@@ -94,6 +94,12 @@ def test_syncs_use_the_settings_when_the_env_lacks_them(
         assert runtime.config.fluent.catalogue_ref == "PC:MASTER:1"
         assert runtime.env_config.fluent.catalogue_ref is None
 
+        cli = CliRunner().invoke(
+            main, ["sync", "batch-product-catalogue-sync", "--dry-run"], env=env
+        )
+        assert cli.exit_code == 0, cli.output
+        assert "categories: run" in cli.output and "products: run" in cli.output
+
         shown = CliRunner().invoke(main, ["config", "show"], env=env)
         assert shown.exit_code == 0, shown.output
         lines = {ln.split()[0]: ln for ln in shown.output.splitlines() if ln.strip()}
