@@ -248,3 +248,28 @@ def refresh(runtime: Runtime) -> fs.Snapshot | None:
         runtime.config = built
         runtime.__dict__[APPLIED] = (base, built, snapshot)
     return snapshot
+
+
+def check_at_start(runtime: Runtime) -> None:
+    """Worker start: an account-mapping mismatch stops the process (SystemExit naming
+    both values); Fluent being unreachable does not. Uses its own short-lived client,
+    so nothing with open sockets is inherited by forked pool children."""
+    from connector.clients.fluent import FluentClient
+
+    base = base_config(runtime)
+    opts = options(base)
+    if not opts.read_settings or not fluent_ready(base):
+        return
+    client = FluentClient.from_config(base, "Fluent settings check", timeout=10.0)
+    try:
+        snapshot = fs.load(client, 0)
+        check_account(base, snapshot)
+    except ApiError as exc:
+        log.warning(
+            "fluent_connect.settings.unavailable", extra={"error": str(exc)[:300]}
+        )
+    except ConfigError as exc:
+        log.critical("fluent_connect.account.mismatch", extra={"error": str(exc)})
+        raise SystemExit(f"error: {exc}") from None
+    finally:
+        client.session.close()

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from connector.cli import main
 from connector.errors import ConfigError, MissingSetting
 from connector.fluent_connect import settings as fs
+from connector.fluent_connect.effective import check_at_start
 from connector.sync.runner import run_sync
 from tests.integration.fluent_connect.support import (
     create_setting,
@@ -155,6 +156,8 @@ def test_account_mapping_mismatch_is_a_clear_error(
         )
         with pytest.raises(ConfigError, match="CTP_PROJECT_KEY.*demo-shop"):
             run_sync(runtime, "inventory")
+        with pytest.raises(SystemExit, match="another-project"):
+            check_at_start(runtime)  # the worker's start (tasks/worker.py)
         shown = CliRunner().invoke(main, ["config", "show"], env=env)
         assert shown.exit_code != 0 and "another-project" in shown.output
 
