@@ -106,4 +106,8 @@ listing.register(bp)
 
 
 def register_fluent_connect(app: Flask) -> None:
+    """Mount the paths; a bad ``fluent_connect`` YAML section stops the start."""
+    from connector.fluent_connect.effective import options
+
+    options(app.extensions["connector"].config)
     app.register_blueprint(bp)
