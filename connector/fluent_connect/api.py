@@ -41,7 +41,10 @@ def job_response(
             trigger=trigger,
         )
     except JobUnavailable as exc:
-        return jsonify(error="unknown_job", message=str(exc), jobs=sorted(JOBS)), 404
+        batch = sorted(s.name for s in runtime.specs if s.batch)
+        return jsonify(
+            error="unknown_job", message=str(exc), jobs=sorted(JOBS), modules=batch
+        ), 404
     except BrokerDown as exc:
         response = jsonify(
             error="broker_unavailable", message=str(exc), run_id=exc.run_id
