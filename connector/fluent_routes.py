@@ -99,7 +99,7 @@ def split(raw: dict[str, Any], path: Path) -> tuple[dict[str, Any], FluentRoutes
         if spec is not None:
             out.routes.append(spec)
     for text in out.warnings:
-        log.warning("config.fluent_route.unsupported", extra={"detail": text})
+        log.warning("config.fluent_route.unsupported: %s", text, extra={"detail": text})
     return rest, out
 
 
