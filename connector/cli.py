@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from connector.cli_config import config_group
 from connector.cli_errors import configure_cli_logging
 from connector.cli_messages import messages
 from connector.cli_sandbox import seed_sandboxes
@@ -214,6 +215,7 @@ def demo(
 
 main.add_command(messages)
 main.add_command(listen)
+main.add_command(config_group)
 
 if __name__ == "__main__":
     main()

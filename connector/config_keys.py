@@ -31,6 +31,8 @@ TOP_LEVEL = {
 EXTRA_SECTIONS: dict[str, set[str] | None] = {
     "ct_fields": None,  # a profile name, checked by connector.ct_fields
     "ct_field_keys": set(FLUENT_KEYS) | set(CONNECTOR_KEYS),
+    "fluent_connect": {"read_settings", "write_back", "settings_ttl_seconds"},
+    "fluent-connect": None,  # Fluent's own section: connector.fluent_routes reports it
 }
 
 ROUTE_KEYS = {

@@ -15,6 +15,7 @@ from typing import Any
 from connector.clients.errors import ApiError
 from connector.config import RetryPolicy
 from connector.errors import ConfigError, PermanentError, TransientError
+from connector.fluent_connect.effective import refresh
 from connector.models import InboundMessage
 from connector.runtime import Runtime
 from connector.settings_file import Route
@@ -84,6 +85,7 @@ def process(runtime: Runtime, message_id: int) -> Outcome:
     if route is None or row.handler is None:
         return _fail(runtime, row, f"route {row.route!r} is no longer configured")
     try:
+        refresh(runtime)  # Fluent's connector settings under the env (cached briefly)
         handler = runtime.registry.handler(row.handler)
         result = handler(HandlerContext(runtime, row, route))
     except Exception as exc:  # classify every failure; nothing escapes unrecorded

@@ -33,6 +33,9 @@ class Runtime:
 
         profile_of(config)  # a bad ct_fields / ct_field_keys stops the process at start
         self.config = config
+        # the config from env + YAML only; ``config`` may add Fluent settings to it
+        # (connector/fluent_connect/effective.py refreshes it before runs)
+        self.env_config = config
         self.celery: Celery | None = None
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}

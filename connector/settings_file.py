@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from connector import fluent_routes
 from connector.config_keys import check_keys
 from connector.errors import ConfigError
 
@@ -33,6 +34,7 @@ class Route:
     resource_types: tuple[str, ...] = ()
     queue: str = "events"
     options: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = ""  # "" = ours; connector/fluent_routes.py sets "Fluent route file"
 
     def matches(self, source: str, name: str, resource_type: str | None) -> bool:
         """Whether a message of ``source`` named ``name`` goes through this route."""
@@ -126,32 +128,6 @@ def _known_modules(extra: list[Any]) -> set[str]:
     return set(DEFAULT_MODULES) | {str(m) for m in extra}
 
 
-def _adapt_route(entry: Any) -> Any:
-    """A Fluent-shaped entry (``route: <name>``, ``props``) as one of ours.
-
-    ``props.inclusion-filter`` become ``types``; for commercetools routes (named
-    ``commercetools.*`` unless ``source`` says otherwise) ``props.name`` is the resource
-    type. Other shapes pass through unchanged.
-    """
-    if not isinstance(entry, Mapping) or "route" not in entry or "name" in entry:
-        return entry
-    name = str(entry["route"])
-    props = entry.get("props") or {}
-    props = props if isinstance(props, Mapping) else {}
-    source = entry.get("source") or (
-        "commercetools" if name.startswith("commercetools.") else "fluent"
-    )
-    out: dict[str, Any] = {"name": name, "source": source}
-    for key in ("handler", "queue", "enabled", "options"):
-        if key in entry:
-            out[key] = entry[key]
-    if props.get("inclusion-filter"):
-        out["types"] = list(props["inclusion-filter"])
-    if source == "commercetools" and props.get("name"):
-        out["resource_types"] = [props["name"]]
-    return out
-
-
 def load_settings_file(path: Path) -> SettingsFile:
     """Read and validate the YAML file; ConfigError names the file and the bad field."""
     try:
@@ -169,8 +145,7 @@ def load_settings_file(path: Path) -> SettingsFile:
     enabled = raw.get("enabled_modules")
     extra_modules = enabled if isinstance(enabled, list) else []
     check_keys(path, raw, _known_modules(extra_modules))
-    if isinstance(raw.get("routes"), list):
-        raw = {**raw, "routes": [_adapt_route(r) for r in raw["routes"]]}
+    raw, fluent = fluent_routes.split(raw, path)  # Fluent's application-connector.yml
     try:
         data = _FileSchema().load(raw)
     except ValidationError as exc:
@@ -188,6 +163,16 @@ def load_settings_file(path: Path) -> SettingsFile:
         )
         for r in data["routes"]
         if r["enabled"]
+    ]
+    routes += [
+        Route(
+            **{
+                **spec,
+                "types": tuple(spec["types"]),
+                "resource_types": tuple(spec["resource_types"]),
+            }
+        )
+        for spec in fluent.routes
     ]
     names = [r.name for r in routes]
     dupes = sorted({n for n in names if names.count(n) > 1})

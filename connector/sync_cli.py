@@ -17,7 +17,28 @@ from connector.sync.stats import SyncStats
 def run_foreground(
     runtime: Runtime, module: str, *, full: bool, dry_run: bool, force: bool = False
 ) -> int:
-    """Run one sync; return the process exit code (0 ok, 1 failed or partial)."""
+    """Run one sync; return the process exit code (0 ok, 1 failed or partial).
+
+    ``module`` may also be one of Fluent's connector job names (fluent_connect/jobs.py):
+    its modules run in order, stopping at the first that does not succeed.
+    """
+    from connector.fluent_connect.jobs import JOBS, check_enabled
+    from connector.modules import import_path
+
+    job = JOBS.get(module)
+    if job is not None:
+        check_enabled(runtime, job)
+        if job.task_path:
+            result = import_path(job.task_path)(runtime)
+            click.echo(f"{job.name}: {result}")
+            return 0
+        for step in job.modules:
+            code = run_foreground(
+                runtime, step, full=full, dry_run=dry_run, force=force
+            )
+            if code:
+                return code
+        return 0
     stream = build_stream(runtime, module)
     state: dict[str, Any] = {}
 

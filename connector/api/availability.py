@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from connector.api.auth import require_token
 from connector.api.docs import ERROR, INVALID, UNAVAILABLE, documented, json_response
 from connector.errors import ConfigError
+from connector.fluent_connect.effective import refresh
 from connector.modules.availability.mapping import UnknownLocation
 from connector.modules.availability.schemas import QuerySchema, load_query
 from connector.modules.availability.service import (
@@ -105,6 +106,8 @@ def availability() -> ResponseReturnValue:
     except ValidationError as exc:
         return invalid(exc.messages)
     try:
+        if not runtime.config.fluent.virtual_catalogue_ref:
+            refresh(runtime)  # from Fluent's connector settings (fluent_connect)
         answer = svc.answer(query)
     except UnknownLocation as exc:
         return invalid({"location": [str(exc)]})

@@ -23,6 +23,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from connector.api.auth import require_token
 from connector.api.docs import ERROR, INVALID, UNAVAILABLE, documented, json_response
+from connector.fluent_connect.api import job_response
+from connector.fluent_connect.jobs import JOBS
 from connector.models import SyncRun
 from connector.runtime import Runtime
 from connector.store import runs
@@ -138,6 +140,12 @@ def start(job: str) -> ResponseReturnValue:
     module = job
     runtime: Runtime = current_app.extensions["connector"]
     batch_modules = sorted(s.name for s in runtime.specs if s.batch)
+    if module in JOBS:  # Fluent's connector job names (fluent_connect/jobs.py)
+        try:
+            job_params = _start_params()
+        except ValidationError as exc:
+            return _invalid(exc)
+        return job_response(runtime, JOBS[module], job_params, "api")
     if module not in batch_modules:
         return jsonify(
             error="unknown_module",

@@ -330,6 +330,33 @@ def event_errors(d: Demo) -> list[Outcome]:
     ]
 
 
+def fluent_connect(d: Demo) -> list[Outcome]:
+    """The sandbox account holds Fluent's own connector settings (seeded at start):
+    its scheduler call runs the inventory sync, which writes ``lastRun`` back."""
+    from connector.fluent_connect import settings as fs
+    from connector.sandbox import defaults
+
+    def last_run() -> dict[str, Any]:
+        found = fs.load(d.runtime.fluent(), 0).get(fs.INVENTORY_JOB)
+        return dict(found.value.get("lastRun") or {}) if found else {}
+
+    before = last_run().get("jobEnd")
+    account = f"{defaults.FLUENT_ACCOUNT_ID}/{defaults.FLUENT_RETAILER_ID}"
+    path = f"/api/v1/fluent-connect/scheduler/add/{account}/batch-inventory-sync"
+    started = d.api("PUT", path)
+    run_id = started.json().get("run_id") if started.status_code == 202 else None
+    last = d.wait(lambda: (r := last_run()).get("jobEnd") != before and r) or {}
+    return [
+        Outcome(
+            "fluent_connect",
+            bool(run_id) and last.get("status") == "SUCCESSFUL",
+            f"PUT .../scheduler/add/{account}/batch-inventory-sync -> "
+            f"{started.status_code} run {run_id}; setting lastRun "
+            f"{last.get('status', 'not written')} (end {last.get('param', {}).get('end')})",
+        )
+    ]
+
+
 STEPS: list[tuple[str, Step]] = [
     ("catalog: categories and products to Fluent", catalog),
     ("stores and stock from Fluent", stores_and_stock),
@@ -338,4 +365,5 @@ STEPS: list[tuple[str, Step]] = [
     ("storefront availability", availability),
     ("external webhooks in and out", external),
     ("failed Fluent events summary", event_errors),
+    ("Fluent's own connector settings and scheduler", fluent_connect),
 ]

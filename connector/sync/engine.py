@@ -23,6 +23,7 @@ from connector.models import utcnow
 from connector.store import checkpoints, fingerprints, runs
 from connector.store.db import Store
 from connector.store.fingerprints import Stored
+from connector.sync.hooks import hooks_of, next_since, plan_with_hooks
 from connector.sync.removals import (
     MassRemoval,
     RemovalGuard,
@@ -123,8 +124,13 @@ class SyncEngine:
                 runs.finish(self.store, run_id, "skipped", stats.as_dict(), reason)
             return RunResult(run_id, "skipped", stats, reason)
         cursor = dict(checkpoint.cursor or {})
-        window, pending = plan_window(
-            cursor, full=full, overlap=self.stream.options.overlap, now=utcnow()
+        hooks, job_start = hooks_of(self.stream), utcnow()
+        window, pending = plan_with_hooks(
+            cursor,
+            full=full,
+            overlap=self.stream.options.overlap,
+            now=job_start,
+            hooks=hooks,
         )
         if run_id is None:
             run_id = runs.start(
@@ -162,9 +168,12 @@ class SyncEngine:
             if not dry_run:
                 # A partial run keeps the old window start, so entities that failed are
                 # read again next time (unchanged ones cost a read, never a write).
-                since = pending["to"] if status == "succeeded" else cursor.get("since")
+                since = next_since(cursor, pending, status)
                 self._save({"since": since, "run": None})
             runs.finish(self.store, run_id, status, stats.as_dict())
+            if hooks is not None and not dry_run and status == "succeeded":
+                custom = bool(pending.get("custom"))
+                hooks.after_run(window, custom, job_start, utcnow())
             log.info(
                 "sync.run.finished",
                 extra={

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from connector.errors import ConfigError
+from connector.fluent_connect.windows import prepare
 from connector.modules import import_path
 from connector.runtime import Runtime
 from connector.sync.engine import Progress, RunResult, SyncEngine
@@ -22,9 +23,12 @@ def build_stream(runtime: Runtime, module: str) -> Stream:
     if not spec.batch:
         raise ConfigError(f"module {module!r} has no batch sync")
     factory = import_path(spec.batch)
+    hooks = prepare(runtime, module)  # Fluent's connector settings (config, windows)
     stream = factory(runtime)
     if not isinstance(stream, Stream):
         raise ConfigError(f"{spec.batch} did not return a sync.Stream")
+    if hooks is not None:
+        stream.window_hooks = hooks  # type: ignore[attr-defined]
     return stream
 
 

@@ -24,6 +24,7 @@ MODULES = (
     "event_errors",
     "notifications",
     "ct_messages",
+    "fluent_connect",
 )
 
 
