@@ -95,6 +95,7 @@ def worker(args: argparse.Namespace) -> None:
     result = SyncEngine(runtime.store, stream).run(full=args.full, trigger="bench")
     wall = time.perf_counter() - started
     peak_kb = peak_rss_kb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
         json.dumps(
             {
@@ -102,6 +103,7 @@ def worker(args: argparse.Namespace) -> None:
                 "wall": wall,
                 "stats": result.stats.as_dict(),
                 "peak_rss_mb": peak_kb / 1024,
+                "cpu": usage.ru_utime + usage.ru_stime,
             }
         )
     )
@@ -126,6 +128,7 @@ def run_phase(
     full: bool,
 ) -> dict[str, Any]:
     reset_calls(ct_url, fluent_url)
+    parent = resource.getrusage(resource.RUSAGE_SELF)
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -152,6 +155,10 @@ def run_phase(
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"{module} worker failed ({proc.returncode})")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    out["sandbox_cpu"] = (after.ru_utime + after.ru_stime) - (
+        parent.ru_utime + parent.ru_stime
+    )
     ct, fl = counts(ct_url), counts(fluent_url)
     out["ct_reads"] = sum(v for k, v in ct.items() if k.startswith("GET "))
     out["fluent_writes"] = fl.get("graphql:mutation", 0)
@@ -164,11 +171,21 @@ def run_phase(
     return out
 
 
-def report(name: str, out: dict[str, Any]) -> None:
+def floor_seconds(args: argparse.Namespace, out: dict[str, Any]) -> float:
+    """The latency floor of the requests this phase made: CT reads one after another
+    plus Fluent writes ``--max-in-flight`` at a time, each costing ``--latency-ms``
+    (Fluent existence reads overlap the writes in the pipelined engine)."""
+    writes = out["fluent_writes"] / max(args.max_in_flight, 1)
+    return (out["ct_reads"] + writes) * args.latency_ms / 1000
+
+
+def report(name: str, out: dict[str, Any], args: argparse.Namespace) -> None:
     s = out["stats"]
     written = s["created"] + s["updated"]
     entities = s["created"] + s["updated"] + s["unchanged"]
     per_write = written / out["fluent_writes"] if out["fluent_writes"] else 0.0
+    floor = floor_seconds(args, out)
+    out["floor"] = floor
     print(
         f"{name:<16} {out['wall']:8.1f} s {entities / out['wall']:9.0f} ent/s "
         f"read={s['read']:>6} written={written:>6} unchanged={s['unchanged']:>6} "
@@ -177,6 +194,10 @@ def report(name: str, out: dict[str, Any]) -> None:
         f"{out['fluent_writes']:>5} ({per_write:.1f} ent/request, "
         f"{out['mutations']} mutations), reads "
         f"{out['fluent_reads']:>3} | worker peak RSS {out['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"{'':<16} floor {floor:.2f} s ({floor / out['wall']:.0%} of it reached) | "
+        f"CPU: worker {out['cpu']:.1f} s, sandboxes {out['sandbox_cpu']:.1f} s"
     )
 
 
@@ -236,12 +257,12 @@ def main(args: argparse.Namespace) -> None:
                 timeout=10,
             ).raise_for_status()
         cats = run_phase(args, env, ct.url, fluent.url, "categories", True)
-        report("categories", cats)
+        report("categories", cats, args)
         phases = [("full", True), ("no-change full", True), ("no-change incr", False)]
         results = {}
         for name, full in phases:
             results[name] = run_phase(args, env, ct.url, fluent.url, "products", full)
-            report(name, results[name])
+            report(name, results[name], args)
         mutated = requests.post(
             f"{ct.url}/_sandbox/products/mutate",
             json={"fraction": args.change_fraction, "seed": 3},
@@ -249,7 +270,7 @@ def main(args: argparse.Namespace) -> None:
         ).json()["mutated"]
         name = f"{args.change_fraction:.0%} changed"
         results[name] = run_phase(args, env, ct.url, fluent.url, "products", False)
-        report(name, results[name])
+        report(name, results[name], args)
         expected = mutated * (1 + args.variants)
         s = results[name]["stats"]
         print(

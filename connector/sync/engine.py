@@ -2,9 +2,11 @@
 
 Per page: map records, compare fingerprints (one lookup per page), write only changed
 entities in batches of ``batch_size`` with at most ``max_in_flight`` requests at once
-(lower ``level`` first), save fingerprints of what was written, then advance the
-checkpoint to the page cursor. A crash resumes inside the same window after the last
-saved page. Memory holds one page at a time.
+(a batch starts once what it depends on is written: ``sync.pipeline``), save
+fingerprints of what was written, then advance the checkpoint to the page cursor. The
+next page is read and planned while the current one is written; a page is
+checkpointed only once all its writes are done. A crash resumes inside the same window
+after the last saved page. Memory holds two pages at a time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,23 +25,17 @@ from typing import Any
 from connector.models import utcnow
 from connector.store import checkpoints, fingerprints, runs
 from connector.store.db import Store
-from connector.store.fingerprints import Stored
 from connector.sync.hooks import hooks_of, next_since, plan_with_hooks
-from connector.sync.removals import (
-    MassRemoval,
-    RemovalGuard,
-    count_written,
-    guard_page,
-)
+from connector.sync.pipeline import PageWork, WriteScheduler, finish_page
+from connector.sync.removals import MassRemoval, RemovalGuard, guard_page
 from connector.sync.stats import SyncStats
-from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
+from connector.sync.stream import Page, Planned, Skip, Stream, Window
 
 log = logging.getLogger(__name__)
 
 APP_VERSION = "0.1.0"
 LEASE_TTL_SECONDS = 600.0
 MAX_PLAN_LINES = 200
-WRITTEN = ("created", "updated", "unchanged")
 
 Progress = Callable[[SyncStats], None]
 
@@ -156,14 +153,20 @@ class SyncEngine:
                 max_workers=max(1, self.stream.options.max_in_flight),
                 thread_name_prefix=f"sync-{module}",
             ) as pool:
-                for page in self.stream.pages(window):
-                    self._page(page, stats, pool, dry_run, force, guard)
-                    if not dry_run:
-                        pending = {**pending, "after": page.cursor}
+                scheduler = WriteScheduler(
+                    pool, self.stream.write, self.stream.options.batch_size
+                )
+
+                def done(work: PageWork | None) -> None:
+                    nonlocal pending
+                    if work is not None:
+                        pending = {**pending, "after": work.page.cursor}
                         self._save({**cursor, "run": pending})
                         runs.update_counts(self.store, run_id, stats.as_dict())
                     if progress is not None:
                         progress(stats)
+
+                self._pipeline(window, stats, scheduler, dry_run, force, guard, done)
             status = "partial" if stats.failed else "succeeded"
             if not dry_run:
                 # A partial run keeps the old window start, so entities that failed are
@@ -211,15 +214,60 @@ class SyncEngine:
         if not ok:
             raise LeaseLost(f"lease of {self.stream.module} lost to another run")
 
-    def _page(
+    def _pipeline(
+        self,
+        window: Window,
+        stats: SyncStats,
+        scheduler: WriteScheduler,
+        dry_run: bool,
+        force: bool,
+        guard: RemovalGuard | None,
+        done: Callable[[PageWork | None], None],
+    ) -> None:
+        """Plan page N+1 (its read and existence checks ran in ``pages``) while page
+        N's batches are written; checkpoint a page once all its writes are done."""
+        inflight: deque[PageWork] = deque()
+        try:
+            for page in self.stream.pages(window):
+                work = self._plan(page, stats, dry_run, force, guard)
+                if work is None:  # a dry run writes nothing
+                    done(None)
+                    continue
+                stats.batches += len(scheduler.submit(work))
+                stats.unchanged += work.in_flight
+                inflight.append(work)
+                while len(inflight) > 1:
+                    finished = inflight.popleft()
+                    finish_page(
+                        self.store, self.stream.module, finished, stats, scheduler
+                    )
+                    done(finished)
+            while inflight:
+                finished = inflight.popleft()
+                finish_page(self.store, self.stream.module, finished, stats, scheduler)
+                done(finished)
+        except BaseException:
+            scheduler.stop()  # keep what started batches write; checkpoint stays
+            while inflight:
+                finish_page(
+                    self.store,
+                    self.stream.module,
+                    inflight.popleft(),
+                    stats,
+                    scheduler,
+                    drain=True,
+                )
+            raise
+
+    def _plan(
         self,
         page: Page,
         stats: SyncStats,
-        pool: ThreadPoolExecutor,
         dry_run: bool,
         force: bool = False,
         guard: RemovalGuard | None = None,
-    ) -> None:
+    ) -> PageWork | None:
+        """Map, compare fingerprints and guard one page; None in a dry run."""
         stats.read += len(page.records)
         planned: list[Planned] = []
         for record in page.records:
@@ -252,42 +300,5 @@ class SyncEngine:
                     stats.updated += 1
                 if len(stats.plan) < MAX_PLAN_LINES:
                     stats.plan.append(f"{action} {p.target_ref or p.key}")
-            return
-        size = max(1, self.stream.options.batch_size)
-        for level in sorted({p.level for p in changed}):
-            items = [p for p in changed if p.level == level]
-            batches = [items[i : i + size] for i in range(0, len(items), size)]
-            futures = [pool.submit(self.stream.write, b, known) for b in batches]
-            stats.batches += len(batches)
-            saved: list[Stored] = []
-            error: BaseException | None = None
-            for batch, future in zip(batches, futures, strict=True):
-                try:
-                    results = future.result()
-                except Exception as exc:  # keep what other batches wrote, then stop
-                    error = error or exc
-                    continue
-                by_key = {p.key: p for p in batch}
-                count_written(batch, {o.key: o.status for o in results}, stats)
-                for outcome in results:
-                    self._count(outcome, stats)
-                    written = by_key.get(outcome.key)
-                    if written is not None and outcome.status in WRITTEN:
-                        ref = outcome.target_ref or written.target_ref
-                        saved.append(Stored(written.key, ref, hashes[written.key]))
-            fingerprints.save(self.store, module, saved)
-            if error is not None:
-                raise error
-
-    @staticmethod
-    def _count(outcome: WriteOutcome, stats: SyncStats) -> None:
-        if outcome.note:
-            stats.skip(outcome.key, outcome.note)
-        if outcome.status == "created":
-            stats.created += 1
-        elif outcome.status == "updated":
-            stats.updated += 1
-        elif outcome.status == "unchanged":
-            stats.unchanged += 1
-        else:
-            stats.fail(outcome.key, outcome.error or "write failed")
+            return None
+        return PageWork(page, known, hashes, changed)

@@ -46,6 +46,9 @@ class Planned:
     # a removal (deactivation, quantity 0, channel marked/deleted): listed apart in a
     # dry run and counted by the mass-removal guard; the text says what happens
     removal: str | None = None
+    # keys of entities this one is written after (e.g. a variant: its standard
+    # product); none and level > 0: after every lower-level entity in flight
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
-from .catalogue import CatalogueWriter, Ident
+from .catalogue import CatalogueWriter, RecentExistence
 from .mapping import category_ref, inactive_payload, page_records, plan_record
 from .options import CategoryOptions
 from .reading import window_pages, window_total
@@ -46,7 +46,7 @@ class CategoryStream(Stream):
             runtime.fluent(), options.catalogue, runtime.store, MODULE
         )
         self._refs: dict[str, str] = {}
-        self._exists: dict[Ident, bool] = {}
+        self._exists = RecentExistence()
 
     def scope(self) -> str:
         return f"ct:{self.ct.project_key}"
@@ -99,7 +99,7 @@ class CategoryStream(Stream):
         known = fingerprints.lookup(
             self.runtime.store, MODULE, (p.key for p in planned)
         )
-        self._exists = self.writer.prefetch(planned, known)
+        self._exists.add(self.writer.prefetch(planned, known))
 
     def _vanished(
         self, seen: set[str], refs: set[str]

@@ -146,7 +146,16 @@ def map_product(
             **shared,
         }
         skus.append(sku)
-        out.append(Planned(variant_key(sku), payload, sku, level=1, removal=removal))
+        out.append(
+            Planned(
+                variant_key(sku),
+                payload,
+                sku,
+                level=1,
+                removal=removal,
+                after=(key,),  # written once its standard product is
+            )
+        )
     values = attribute_values(product_attrs, master.get("attributes"))
     standard = {
         "kind": "standard",

@@ -28,7 +28,11 @@ from typing import Any
 from connector.clients.commercetools import CommercetoolsClient, ct_in
 from connector.errors import ConfigError
 from connector.models import utcnow
-from connector.modules.categories.catalogue import CatalogueWriter, Ident, chunks
+from connector.modules.categories.catalogue import (
+    CatalogueWriter,
+    RecentExistence,
+    chunks,
+)
 from connector.modules.categories.mapping import ACTIVE, category_ref
 from connector.modules.categories.reading import window_pages, window_total
 from connector.runtime import Runtime
@@ -103,7 +107,7 @@ class ProductStream(Stream):
         self._category_refs: dict[str, str] = {}
         self._rules: tuple[PriceRule, ...] | None = None
         self._ctx: MappingContext | None = None
-        self._exists: dict[Ident, bool] = {}
+        self._exists = RecentExistence()
         # id(record) -> (record, plan) of the current page
         self._planned: dict[int, tuple[Any, list[Planned | Skip]]] = {}
 
@@ -212,7 +216,7 @@ class ProductStream(Stream):
         known = fingerprints.lookup(
             self.runtime.store, MODULE, (p.key for p in planned)
         )
-        self._exists = self.writer.prefetch(planned, known)
+        self._exists.add(self.writer.prefetch(planned, known))
 
     def _resolve_categories(self, products: list[dict[str, Any]]) -> None:
         wanted = {
