@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from connector.store.db import Store
 from connector.store.upsert import insert_for
 
 LOOKUP_CHUNK = 500
+ENTRIES_PAGE = 5000
 
 
 def fingerprint(payload: Any) -> str:
@@ -56,52 +57,79 @@ def lookup(store: Store, module: str, keys: Iterable[str]) -> dict[str, Stored]:
     return found
 
 
+def _upsert(session: Any) -> Any:
+    """INSERT ... ON CONFLICT (module, source_key) DO UPDATE with bound parameters,
+    built once per dialect: executed with a list of rows it is compiled once (SQLAlchemy
+    caches it) and sent as an executemany / insertmanyvalues, where ``.values(rows)``
+    would compile 5 parameters per row on every call."""
+    table = EntityFingerprint.__table__
+    stmt = insert_for(session, table)
+    return stmt.on_conflict_do_update(
+        index_elements=["module", "source_key"],
+        set_={
+            "target_ref": stmt.excluded.target_ref,
+            "hash": stmt.excluded.hash,
+            "synced_at": stmt.excluded.synced_at,
+        },
+    )
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
 def save(store: Store, module: str, items: Sequence[Stored]) -> None:
     """Upsert fingerprints in one transaction."""
     if not items:
         return
     now = utcnow()
     with store.session() as session:
-        table = EntityFingerprint.__table__
+        dialect = session.get_bind().dialect.name
+        stmt = _UPSERTS.get(dialect)
+        if stmt is None:
+            stmt = _UPSERTS[dialect] = _upsert(session)
         for start in range(0, len(items), LOOKUP_CHUNK):
-            chunk = items[start : start + LOOKUP_CHUNK]
-            stmt = insert_for(session, table).values(
-                [
-                    {
-                        "module": module,
-                        "source_key": item.source_key,
-                        "target_ref": item.target_ref,
-                        "hash": item.hash,
-                        "synced_at": now,
-                    }
-                    for item in chunk
-                ]
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["module", "source_key"],
-                set_={
-                    "target_ref": stmt.excluded.target_ref,
-                    "hash": stmt.excluded.hash,
-                    "synced_at": stmt.excluded.synced_at,
-                },
-            )
-            session.execute(stmt)
+            rows = [
+                {
+                    "module": module,
+                    "source_key": item.source_key,
+                    "target_ref": item.target_ref,
+                    "hash": item.hash,
+                    "synced_at": now,
+                }
+                for item in items[start : start + LOOKUP_CHUNK]
+            ]
+            session.execute(stmt, rows)
 
 
-def entries(store: Store, module: str, prefix: str | None = None) -> list[Stored]:
-    """Every fingerprint of ``module`` (for small sets, e.g. a deletion sweep over
-    categories: at most 10,000 per commercetools project); ``prefix`` narrows the
-    source keys (``p:`` = standard products)."""
-    stmt = select(
-        EntityFingerprint.source_key,
-        EntityFingerprint.target_ref,
-        EntityFingerprint.hash,
-    ).where(EntityFingerprint.module == module)
-    if prefix:
-        stmt = stmt.where(EntityFingerprint.source_key.startswith(prefix))
-    with store.session() as session:
-        rows = session.execute(stmt).all()
-    return [Stored(key, ref, digest) for key, ref, digest in rows]
+def entries(
+    store: Store, module: str, prefix: str | None = None, page: int = ENTRIES_PAGE
+) -> Iterator[Stored]:
+    """Every fingerprint of ``module`` in ``source_key`` order (``prefix`` narrows the
+    source keys: ``p:`` = standard products), read ``page`` rows per query (keyset
+    pages), so a full run's deletion sweep over 100,000 products holds one page."""
+    after: str | None = None
+    while True:
+        stmt = (
+            select(
+                EntityFingerprint.source_key,
+                EntityFingerprint.target_ref,
+                EntityFingerprint.hash,
+            )
+            .where(EntityFingerprint.module == module)
+            .order_by(EntityFingerprint.source_key)
+            .limit(page)
+        )
+        if prefix:
+            stmt = stmt.where(EntityFingerprint.source_key.startswith(prefix))
+        if after is not None:
+            stmt = stmt.where(EntityFingerprint.source_key > after)
+        with store.session() as session:
+            rows = session.execute(stmt).all()
+        for key, ref, digest in rows:
+            yield Stored(key, ref, digest)
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
 
 
 def count(store: Store, module: str, prefix: str | None = None) -> int:
