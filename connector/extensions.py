@@ -17,6 +17,7 @@ from flask import Flask
 from kombu import Queue
 from kombu.transport.sqlalchemy import Transport as SqlaTransport
 
+from connector.publish import transport_for
 from connector.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,9 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
                 **settings[key],
                 "global_keyprefix": config.redis_key_prefix,
             }
+    pooled = transport_for(config.broker_url)
+    if pooled is not None and not config.embedded_broker:
+        settings["broker_transport"] = pooled  # one Redis client per channel
     if config.embedded_broker:
         settings["broker_transport"] = "connector.extensions:EmbeddedBrokerTransport"
         settings["broker_transport_options"] = {}
