@@ -12,7 +12,7 @@ CT order (``inbound_messages.finished_at``; the handler finishes after the CT up
 
 Prints p50/p90/p99/max overall and per route, failures, and a check of the CT orders.
 Not a test. Run: ``.venv/bin/python bench/bench_e2e.py`` (``--rate``, ``--duration``,
-``--latency-ms``, ``--worker-concurrency``).
+``--latency-ms``, ``--worker-concurrency``, ``--worker-pool``).
 """
 
 from __future__ import annotations
@@ -252,6 +252,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=90, help="webhooks before timing")
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--worker-concurrency", type=int, default=8)
+    parser.add_argument(
+        "--worker-pool", default="prefork", choices=("prefork", "threads")
+    )
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument(
         "--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres"
@@ -346,6 +349,8 @@ def main() -> None:
                     "events,default",
                     "-c",
                     str(args.worker_concurrency),
+                    "-P",
+                    args.worker_pool,
                     "-l",
                     "warning",
                     "--without-gossip",
@@ -422,7 +427,7 @@ def main() -> None:
     print(
         f"\ne2e: {len(timed)} webhooks at {len(timed) / wall:.1f}/s over {wall:.1f}s"
         f" (target rate {args.rate:.0f}/s), sandbox latency {args.latency_ms:.0f} ms per"
-        f" API call, worker prefork -c {args.worker_concurrency}, {os.cpu_count()} CPUs"
+        f" API call, worker {args.worker_pool} -c {args.worker_concurrency}, {os.cpu_count()} CPUs"
     )
     print(f"ingress errors: {len(errors)}; message statuses: {statuses}")
     print(
