@@ -147,3 +147,29 @@ def test_no_change_run_writes_nothing_and_reads_each_page_once(store):
     assert again.writes == [] and result.stats.unchanged == 40
     assert again.pages_read == ["p000", "p004", "p008"]
     assert result.stats.batches == 0
+
+
+class Carried(ProductLike):
+    """Every page carries the same ancestor ``root`` (as the categories stream
+    carries the ancestors of a page's categories) before its own records."""
+
+    def pages(self, window: Window) -> Iterator[Page]:
+        for page in super().pages(window):
+            yield Page([{"id": "root"}, *page.records], page.cursor)
+
+    def plan(self, record: dict[str, Any]):
+        if record["id"] == "root":
+            yield Planned("root", {"v": "root"}, level=0)
+            return
+        yield Planned(record["id"], {"v": record["id"]}, level=1)
+
+
+def test_entity_carried_by_pages_in_flight_is_written_once(store):
+    stream = Carried(8, children=0, page_size=2, in_flight=2)
+    stream.delay["root"] = 0.1  # still in flight when the next pages are planned
+    result = SyncEngine(store, stream).run()
+    assert result.status == "succeeded"
+    assert stream.writes.count("root") == 1
+    assert sorted(k for k in stream.writes if k != "root") == stream.ids
+    # level-1 entities without ``after`` wait for the lower level in flight
+    assert all(stream.spans[k][0] >= stream.spans["root"][1] for k in stream.ids)
