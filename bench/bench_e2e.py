@@ -119,7 +119,7 @@ def seed(ct_url: str, fluent_url: str, count: int, http: requests.Session) -> li
 
 
 def ct_session(ct_url: str, http: requests.Session) -> dict[str, str]:
-    from connector.sandbox import defaults as d
+    from sandbox import defaults as d
 
     token = http.post(
         f"{ct_url}/oauth/token",
@@ -131,7 +131,7 @@ def ct_session(ct_url: str, http: requests.Session) -> dict[str, str]:
 
 
 def ct_orders(ct_url: str, http: requests.Session) -> list[dict[str, Any]]:
-    from connector.sandbox import defaults as d
+    from sandbox import defaults as d
 
     headers = ct_session(ct_url, http)
     out: list[dict[str, Any]] = []
@@ -261,8 +261,8 @@ def main() -> None:
 
     import redis
 
-    from connector.sandbox.serve import connector_env
     from connector.store import migrate
+    from sandbox.serve import connector_env
 
     total = int(args.rate * args.duration) + args.warmup
     orders = -(-total // len(KINDS))

@@ -110,7 +110,7 @@ def sandbox(host: str, ct_port: int, fluent_port: int) -> None:
     """
     import time
 
-    from connector.sandbox.serve import shell_exports, start_sandboxes
+    from sandbox.serve import shell_exports, start_sandboxes
 
     try:
         boxes = start_sandboxes(host, ct_port, fluent_port)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 TESTS_DIR = Path(__file__).parent
 
@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(
 @pytest.fixture(scope="session")
 def ct_sandbox_server() -> Iterator[SandboxServer]:
     """The commercetools sandbox on an ephemeral loopback port, once per session."""
-    from connector.sandbox.commercetools import create_app
+    from sandbox.commercetools import create_app
 
     server = SandboxServer(create_app()).start()
     yield server
@@ -35,7 +35,7 @@ def ct_sandbox_server() -> Iterator[SandboxServer]:
 @pytest.fixture(scope="session")
 def fluent_sandbox_server() -> Iterator[SandboxServer]:
     """The Fluent sandbox on an ephemeral loopback port, once per session."""
-    from connector.sandbox.fluent import create_app
+    from sandbox.fluent import create_app
 
     server = SandboxServer(create_app()).start()
     yield server
@@ -100,8 +100,8 @@ def connected_session(ct_sandbox_server, fluent_sandbox_server, tmp_path_factory
 
     PostgreSQL + Redis when reachable (required in CI), else SQLite + embedded broker.
     """
-    from connector.sandbox.common import SandboxServer
-    from connector.sandbox.serve import connector_env
+    from sandbox.common import SandboxServer
+    from sandbox.serve import connector_env
     from tests.support import services
     from tests.support.stack import Connected, module_names, running_stack
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 # Variables of a real deployment that must not leak into the embedded demo.
 SCRUBBED_PREFIXES = ("CTP_", "FLUENT_", "CONNECTOR_", "SYNC_")

@@ -23,9 +23,9 @@ from connector.demo.settings import (
     write_settings,
 )
 from connector.demo.steps import STEPS
-from connector.sandbox.common import SandboxServer
-from connector.sandbox.serve import start_sandboxes
 from connector.store import messages, migrate
+from sandbox.common import SandboxServer
+from sandbox.serve import start_sandboxes
 
 DATA = Path(__file__).with_name("data")
 Echo = Callable[[str], None]

@@ -26,7 +26,7 @@ from connector.config import Config
 from connector.modules.external_in import signing
 from connector.notify import Notifier
 from connector.routing import Registry
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 
 @dataclass

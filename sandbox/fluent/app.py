@@ -2,7 +2,7 @@
 
 Routes: ``POST /oauth/token``, ``POST /graphql``, ``/api/v4.1/event/...`` (Bearer token
 required), and the control API under ``/_sandbox`` (shared calls/faults/reset from
-``connector.sandbox.common`` plus ``control.py`` and ``control_flow.py``). Injected
+``sandbox.common`` plus ``control.py`` and ``control_flow.py``). Injected
 faults answer with Fluent's ``{"errors": [{"code", "message"}]}`` body.
 """
 

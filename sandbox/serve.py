@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connector.sandbox import defaults as d
-from connector.sandbox.common import SandboxServer
+from sandbox import defaults as d
+from sandbox.common import SandboxServer
 
 
 @dataclass
@@ -32,8 +32,8 @@ def start_sandboxes(
     host: str = "127.0.0.1", ct_port: int = 0, fluent_port: int = 0
 ) -> Sandboxes:
     """Serve both sandboxes in daemon threads (port 0 = any free port)."""
-    from connector.sandbox.commercetools import create_app as create_ct
-    from connector.sandbox.fluent import create_app as create_fluent
+    from sandbox.commercetools import create_app as create_ct
+    from sandbox.fluent import create_app as create_fluent
 
     ct = SandboxServer(create_ct(), host, ct_port).start()
     fluent = SandboxServer(create_fluent(), host, fluent_port).start()
