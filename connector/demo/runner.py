@@ -23,9 +23,8 @@ from connector.demo.settings import (
     write_settings,
 )
 from connector.demo.steps import STEPS
+from connector.loopback import LoopbackServer
 from connector.store import messages, migrate
-from sandbox.common import SandboxServer
-from sandbox.serve import start_sandboxes
 
 DATA = Path(__file__).with_name("data")
 Echo = Callable[[str], None]
@@ -73,6 +72,13 @@ def run_demo(
     echo(
         f"connector demo: embedded default (SQLite store + SQLite broker) in {data_dir}"
     )
+    try:  # the sandbox is its own package (pip install -e ./sandbox); not a runtime dep
+        from sandbox.serve import start_sandboxes
+    except ImportError as exc:
+        raise RuntimeError(
+            "the demo needs the sandbox package: pip install -e ./sandbox "
+            f"(or make install) [{exc}]"
+        ) from None
     boxes = start_sandboxes()
     receiver = start_receiver()
     env = {
@@ -101,7 +107,7 @@ def run_demo(
         ),
     )
     app = create_app(config)
-    web = SandboxServer(app).start()
+    web = LoopbackServer(app).start()
     worker = processes.worker(env, data_dir)
     flower: Child | None = None
     try:
