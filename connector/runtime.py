@@ -13,9 +13,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from connector.config import Config
+from connector.inbound.routing import Registry
 from connector.modules import ModuleSpec, load_specs
 from connector.notify import Notifier
-from connector.routing import Registry
 from connector.store import Store
 
 if TYPE_CHECKING:

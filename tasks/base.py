@@ -16,9 +16,9 @@ from typing import Any
 from celery import Task, shared_task
 
 from connector.clients.errors import ApiError
-from connector.dispatch import backoff_delay, process
 from connector.errors import ConnectorError, TransientError
 from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery
+from connector.inbound.dispatch import backoff_delay, process
 from connector.models import utcnow
 from connector.runtime import Runtime
 from connector.store import checkpoints, runs

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, jsonify, request
 
-from connector.webhooks.verifiers import bearer_token, token_matches
+from connector.inbound.verifiers import bearer_token, token_matches
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,11 +13,11 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from connector.inbound.commercetools import CommercetoolsSource
+from connector.inbound.external import ExternalSource, handle_external
+from connector.inbound.fluent import FluentSource
+from connector.inbound.pipeline import Source, receive
 from connector.runtime import Runtime
-from connector.webhooks.commercetools import CommercetoolsSource
-from connector.webhooks.external import ExternalSource, handle_external
-from connector.webhooks.fluent import FluentSource
-from connector.webhooks.pipeline import Source, receive
 
 SourceFactory = Callable[[Any], Source]
 SOURCES: dict[str, SourceFactory] = {

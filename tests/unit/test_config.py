@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from connector.cli import main
 from connector.config import Config, split_public_keys
 from connector.errors import ConfigError, MissingSetting
+from connector.inbound.routing import Registry
 from connector.modules import ModuleSpec
-from connector.routing import Registry
 from connector.settings_file import Route
 from tests.support import signing
 

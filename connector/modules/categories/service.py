@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.dispatch import HandlerContext
 from connector.errors import PermanentError
+from connector.inbound.dispatch import HandlerContext
 from connector.store import fingerprints
 from connector.sync.stats import SyncStats
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connector.dispatch import HandlerContext
 from connector.fluent_orders.ct_orders import (
     match_line_items,
 )
 from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
 from connector.fluent_orders.options import merged_options
 from connector.fluent_orders.pair import load_order_pair
+from connector.inbound.dispatch import HandlerContext
 from connector.modules.consignments.actions import delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,

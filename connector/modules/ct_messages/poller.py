@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connector.clients.commercetools import ct_in, ct_str
+from connector.inbound.commercetools import CHANGE_TYPES, inbound_from_notification
+from connector.inbound.pipeline import Rejected, accept
 from connector.models import utcnow
 from connector.runtime import Runtime
 from connector.store import checkpoints
-from connector.webhooks.commercetools import CHANGE_TYPES, inbound_from_notification
-from connector.webhooks.pipeline import Rejected, accept
 
 log = logging.getLogger(__name__)
 

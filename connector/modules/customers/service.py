@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from connector.clients.fluent import FluentClient
-    from connector.dispatch import HandlerContext
+    from connector.inbound.dispatch import HandlerContext
     from connector.runtime import Runtime
 
 log = logging.getLogger(__name__)

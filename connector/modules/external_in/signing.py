@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from connector.errors import ConfigError
 
 if TYPE_CHECKING:  # typing only: importing connector.webhooks here would be circular
-    from connector.webhooks.verifiers import HeaderMap
+    from connector.inbound.verifiers import HeaderMap
 
 SIGNATURE_HEADER = "X-Connector-Signature"
 TIMESTAMP_HEADER = "X-Connector-Timestamp"

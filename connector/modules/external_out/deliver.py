@@ -21,8 +21,8 @@ from typing import Any
 
 from connector.clients.errors import ApiError
 from connector.clients.webhook import AddressPolicy, WebhookClient
-from connector.dispatch import backoff_delay
 from connector.errors import ConfigError
+from connector.inbound.dispatch import backoff_delay
 from connector.modules.external_in import signing
 from connector.modules.external_out.service import DELIVER_TASK
 from connector.modules.external_out.settings import module_settings, resolve_target

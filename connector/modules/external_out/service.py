@@ -12,8 +12,8 @@ import hashlib
 import logging
 from typing import Any
 
-from connector.dispatch import HandlerContext
 from connector.errors import ConfigError, PermanentError
+from connector.inbound.dispatch import HandlerContext
 from connector.modules.external_out.settings import resolve_target
 from connector.modules.external_out.template import context_for, render
 from connector.runtime import Runtime

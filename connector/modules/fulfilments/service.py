@@ -13,7 +13,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from connector.dispatch import HandlerContext
 from connector.errors import ConfigError
 from connector.fluent_orders.ct_orders import (
     custom_type_id,
@@ -22,6 +21,7 @@ from connector.fluent_orders.ct_orders import (
 from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
 from connector.fluent_orders.options import as_mapping, merged_options
 from connector.fluent_orders.pair import load_order_pair
+from connector.inbound.dispatch import HandlerContext
 from connector.modules.fulfilments.mapping import (
     FIELDS,
     LineProgress,

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from connector.dispatch import HandlerContext
 from connector.fluent_orders.ct_orders import (
     custom_fields,
     custom_type_id,
@@ -28,6 +27,7 @@ from connector.fluent_orders.ct_types import (
 )
 from connector.fluent_orders.options import merged_options
 from connector.fluent_orders.pair import load_order_pair
+from connector.inbound.dispatch import HandlerContext
 from connector.modules.order_status.mapping import defaults, state_actions
 from connector.modules.order_status.ordering import OrderingRule, Watermark, newest
 from connector.modules.order_status.settings import DEFAULT_TTL_SECONDS, load_mappings

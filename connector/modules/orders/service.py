@@ -33,7 +33,7 @@ from connector.modules.orders.options import OrderOptions
 
 if TYPE_CHECKING:
     from connector.clients.fluent import FluentClient
-    from connector.dispatch import HandlerContext
+    from connector.inbound.dispatch import HandlerContext
     from connector.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.dispatch import HandlerContext
 from connector.errors import PermanentError
+from connector.inbound.dispatch import HandlerContext
 from connector.modules.categories.apply import apply_records, result
 from connector.modules.categories.mapping import INACTIVE
 from connector.store import fingerprints

@@ -23,10 +23,10 @@ from typing import Any
 from flask import Flask, Response, request
 
 from connector.config import Config
+from connector.inbound.routing import Registry
 from connector.loopback import LoopbackServer
 from connector.modules.external_in import signing
 from connector.notify import Notifier
-from connector.routing import Registry
 
 
 @dataclass

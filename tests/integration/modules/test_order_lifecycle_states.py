@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 from test_order_lifecycle_support import Scenario
 
-from connector.dispatch import HandlerContext
 from connector.fluent_orders.ct_types import SETUP
+from connector.inbound.dispatch import HandlerContext
 from connector.modules.fulfilments.service import handle
 
 ROUTE = "fc.connect.order.webhook.fulfilment-update"

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connector import metrics
+from connector.inbound.verifiers import HeaderMap
 from connector.runtime import Runtime
 from connector.store import messages
 from connector.store.messages import NewMessage
-from connector.webhooks.verifiers import HeaderMap
 
 log = logging.getLogger(__name__)
 

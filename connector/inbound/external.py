@@ -23,6 +23,9 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from connector.errors import ConfigError
+from connector.inbound.jsonbody import BodyError, parse_object
+from connector.inbound.pipeline import Inbound, Rejected, receive
+from connector.inbound.verifiers import HeaderMap, bearer_token, token_matches
 from connector.modules.external_in import signing
 from connector.modules.external_in.options import (
     ExternalOptions,
@@ -32,9 +35,6 @@ from connector.modules.external_in.options import (
 )
 from connector.runtime import Runtime
 from connector.settings_file import Route
-from connector.webhooks.jsonbody import BodyError, parse_object
-from connector.webhooks.pipeline import Inbound, Rejected, receive
-from connector.webhooks.verifiers import HeaderMap, bearer_token, token_matches
 
 log = logging.getLogger(__name__)
 

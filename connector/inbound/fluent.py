@@ -8,9 +8,9 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 
 from connector.config import Config
-from connector.webhooks.jsonbody import BodyError, parse_object
-from connector.webhooks.pipeline import Inbound, Rejected
-from connector.webhooks.verifiers import FluentSignatureVerifier, HeaderMap
+from connector.inbound.jsonbody import BodyError, parse_object
+from connector.inbound.pipeline import Inbound, Rejected
+from connector.inbound.verifiers import FluentSignatureVerifier, HeaderMap
 
 
 class IdField(fields.Field):

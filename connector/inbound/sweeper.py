@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connector.dispatch import STALE_PROCESSING_SECONDS
+from connector.inbound.dispatch import STALE_PROCESSING_SECONDS
 from connector.runtime import Runtime
 from connector.store import messages
 

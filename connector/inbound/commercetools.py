@@ -16,10 +16,10 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from connector.config import Config
-from connector.webhooks.fluent import describe_errors
-from connector.webhooks.jsonbody import BodyError, parse_object
-from connector.webhooks.pipeline import Inbound, Rejected
-from connector.webhooks.verifiers import HeaderMap, bearer_token, token_matches
+from connector.inbound.fluent import describe_errors
+from connector.inbound.jsonbody import BodyError, parse_object
+from connector.inbound.pipeline import Inbound, Rejected
+from connector.inbound.verifiers import HeaderMap, bearer_token, token_matches
 
 CHANGE_TYPES = ("ResourceCreated", "ResourceUpdated", "ResourceDeleted")
 
