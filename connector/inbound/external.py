@@ -14,17 +14,13 @@ answer 200 ``duplicate``. No business logic and no outbound calls here.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, jsonify, request
-from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
-from connector.errors import ConfigError
 from connector.inbound.jsonbody import BodyError, parse_object
-from connector.inbound.pipeline import Inbound, Rejected, receive
+from connector.inbound.pipeline import Inbound, Rejected
 from connector.inbound.verifiers import HeaderMap, bearer_token, token_matches
 from connector.modules.external_in import signing
 from connector.modules.external_in.options import (
@@ -33,10 +29,7 @@ from connector.modules.external_in.options import (
     dotted,
     parse_options,
 )
-from connector.runtime import Runtime
 from connector.settings_file import Route
-
-log = logging.getLogger(__name__)
 
 SOURCE = "external"
 MAX_ID_CHARS = 200
@@ -123,38 +116,3 @@ class ExternalSource:
 
     def authorize(self, inbound: Inbound) -> None:
         return None
-
-
-def _source_for(runtime: Runtime, name: str) -> ExternalSource | None:
-    route = runtime.registry.route(name)
-    if route is None or route.source != SOURCE:
-        return None
-    cache: dict[str, Any] = current_app.extensions.setdefault("external_sources", {})
-    cached = cache.get(name)
-    if cached is not None and cached.route is route:
-        return cached  # type: ignore[no-any-return]
-    source = ExternalSource(route)
-    cache[name] = source
-    return source
-
-
-def handle_external(name: str) -> ResponseReturnValue:
-    """The view of ``POST /webhooks/external/<name>``."""
-    runtime: Runtime = current_app.extensions["connector"]
-    try:
-        source = _source_for(runtime, name)
-    except ConfigError as exc:
-        log.error(
-            "webhook.external.misconfigured", extra={"route": name, "error": str(exc)}
-        )
-        return jsonify(
-            error="route_misconfigured",
-            message=f"external route {name!r} is not configured correctly",
-        ), 500
-    if source is None:
-        return jsonify(
-            error="unknown_route", message=f"no external route named {name!r}"
-        ), 404
-    raw = request.get_data(cache=False)
-    answer = receive(runtime, source, raw, request.headers, request.args)  # type: ignore[arg-type]
-    return jsonify(answer.body), answer.status
