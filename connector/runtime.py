@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from connector.config import Config
 from connector.inbound.routing import Registry
-from connector.modules import ModuleSpec, load_specs
 from connector.notify import Notifier
+from connector.specs import ModuleSpec, load_specs
 from connector.store import Store
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from connector.errors import ConfigError
-from connector.modules import ModuleSpec, import_path
 from connector.settings_file import Route
+from connector.specs import ModuleSpec, import_path
 
 GENERIC_TASK = "messages.handle_event"
 Handler = Callable[[Any], "dict[str, Any] | None"]

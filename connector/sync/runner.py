@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from connector.errors import ConfigError
-from connector.modules import import_path
 from connector.runtime import Runtime
+from connector.specs import import_path
 from connector.sync.engine import Progress, RunResult, SyncEngine
 from connector.sync.stream import Stream
 

@@ -11,8 +11,8 @@ from connector.cli import main
 from connector.config import Config, split_public_keys
 from connector.errors import ConfigError, MissingSetting
 from connector.inbound.routing import Registry
-from connector.modules import ModuleSpec
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 from tests.support import signing
 
 

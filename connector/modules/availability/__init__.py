@@ -8,7 +8,7 @@ or beat: enabling the module enables the endpoint (404 when disabled).
 Options: YAML ``modules.availability`` (see schemas.OptionsSchema).
 """
 
-from connector.modules import ModuleSpec
+from connector.specs import ModuleSpec
 
 SPEC = ModuleSpec(
     name="availability",

@@ -6,8 +6,8 @@ before every order. Mapping in mapping.py, options in options.py. Must not write
 commercetools.
 """
 
-from connector.modules import ModuleSpec
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 
 # Message types that can change a field we map (names, email, title, addresses for
 # phone/country, custom fields for time zone / promotion opt-in), plus creation and

@@ -9,7 +9,7 @@ This module has no default routes and no tasks file: dotted-path handlers run on
 ``messages.handle_event``, registered ones on their module's ``handle_event``.
 """
 
-from connector.modules import ModuleSpec
+from connector.specs import ModuleSpec
 
 SPEC = ModuleSpec(
     name="external_in",

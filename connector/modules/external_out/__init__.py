@@ -8,7 +8,7 @@ external_in/signing.py), with timeouts, backoff and a bounded number of attempts
 allow-listed (connector/clients/webhook.py). The beat entry re-drives due rows.
 """
 
-from connector.modules import ModuleSpec, Periodic
+from connector.specs import ModuleSpec, Periodic
 
 SPEC = ModuleSpec(
     name="external_out",

@@ -11,8 +11,8 @@ Add it to the route's ``types`` in the YAML file to send them too; the handler t
 both message types alike.
 """
 
-from connector.modules import ModuleSpec
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 
 SPEC = ModuleSpec(
     name="orders",
