@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from connector.config import Config
+from connector.context import Caches
 from connector.inbound.routing import Registry
 from connector.notify import Notifier
 from connector.specs import ModuleSpec, load_specs
@@ -33,6 +34,7 @@ class Runtime:
         self.celery: Celery | None = None
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
+        self.caches = Caches()  # the modules' caches live (and die) with this runtime
 
     @cached_property
     def specs(self) -> list[ModuleSpec]:

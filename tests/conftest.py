@@ -100,7 +100,7 @@ def connected_session(ct_sandbox_server, fluent_sandbox_server, tmp_path_factory
 
     PostgreSQL + Redis when reachable (required in CI), else SQLite + embedded broker.
     """
-    from sandbox.common import SandboxServer
+    from connector.loopback import LoopbackServer
     from sandbox.serve import connector_env
     from tests.support import services
     from tests.support.stack import Connected, module_names, running_stack
@@ -117,7 +117,7 @@ def connected_session(ct_sandbox_server, fluent_sandbox_server, tmp_path_factory
     except pytest.skip.Exception:
         backend = "sqlite"
     with running_stack(backend, tmp_path_factory.mktemp("connected"), env) as stack:
-        server = SandboxServer(stack.app).start()
+        server = LoopbackServer(stack.app).start()
         try:
             yield Connected(
                 stack, server.url, ct_sandbox_server.url, fluent_sandbox_server.url

@@ -7,17 +7,16 @@ Called by the ``*.handle_event`` tasks. Never raises for handler failures: it re
 from __future__ import annotations
 
 import logging
-import random
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from connector.backoff import backoff_delay
 from connector.clients.errors import ApiError
-from connector.config import RetryPolicy
+from connector.context import HandlerContext
 from connector.errors import ConfigError, PermanentError, TransientError
 from connector.models import InboundMessage
 from connector.runtime import Runtime
-from connector.settings_file import Route
 from connector.store import messages
 
 log = logging.getLogger(__name__)
@@ -32,37 +31,6 @@ class Outcome:
     retry_in: float = 0.0
     error: str | None = None
     result: dict[str, Any] | None = None
-
-
-@dataclass
-class HandlerContext:
-    """What a handler gets: the message row (detached) and the runtime."""
-
-    runtime: Runtime
-    message: InboundMessage
-    route: Route
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return self.message.payload
-
-    @property
-    def config(self) -> Any:
-        return self.runtime.config
-
-
-def backoff_delay(
-    attempt: int,
-    policy: RetryPolicy,
-    retry_after: float | None = None,
-    rng: random.Random | None = None,
-) -> float:
-    """Exponential backoff with full jitter; never below a server's Retry-After."""
-    cap = min(policy.backoff_max, policy.backoff_base * (2 ** max(0, attempt - 1)))
-    delay = (rng or random).uniform(cap / 2, cap)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, policy.backoff_max))
-    return delay
 
 
 def _is_transient(exc: BaseException) -> bool:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connector import metrics
+from connector.context import Services
 from connector.inbound.verifiers import HeaderMap
-from connector.runtime import Runtime
 from connector.store import messages
 from connector.store.messages import NewMessage
 
@@ -64,7 +64,7 @@ class Answer:
     body: dict[str, Any]
 
 
-def accept(runtime: Runtime, source_name: str, inbound: Inbound) -> Answer:
+def accept(runtime: Services, source_name: str, inbound: Inbound) -> Answer:
     """Route, record and enqueue one validated message (also used by pollers)."""
     route = runtime.registry.route_for(source_name, inbound.name, inbound.resource_type)
     new = NewMessage(
@@ -99,7 +99,7 @@ def accept(runtime: Runtime, source_name: str, inbound: Inbound) -> Answer:
 
 
 def receive(
-    runtime: Runtime,
+    runtime: Services,
     source: Source,
     raw: bytes,
     headers: HeaderMap,

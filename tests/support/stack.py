@@ -68,6 +68,7 @@ class Stack:
             time.sleep(0.05)
 
     def clean(self) -> None:
+        self.runtime.caches.clear()  # the sandboxes were reset: cached ids are gone
         with self.runtime.store.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(text(f"DELETE FROM {table.name}"))

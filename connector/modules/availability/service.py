@@ -29,7 +29,7 @@ from connector.modules.availability.schemas import AvailabilityQuery, OptionsSch
 
 if TYPE_CHECKING:
     from connector.clients.fluent import FluentClient
-    from connector.runtime import Runtime
+    from connector.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Options:
 
 
 class AvailabilityService:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
         self.options = Options.load(runtime.config.options("availability"))
         self.cache: TtlCache = make_cache(

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.context import HandlerContext
 from connector.errors import PermanentError
-from connector.inbound.dispatch import HandlerContext
 from connector.store import fingerprints
 from connector.sync.stats import SyncStats
 
@@ -23,7 +23,7 @@ DELETED = ("ResourceDeleted",)
 
 
 def handle_event(ctx: HandlerContext) -> dict[str, Any]:
-    runtime = ctx.runtime
+    runtime = ctx.services
     stream = build(runtime)
     category_id = ctx.message.resource_id
     if not category_id:

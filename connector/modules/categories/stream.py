@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from connector.clients.commercetools import ct_in
-from connector.runtime import Runtime
+from connector.context import Services
 from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
@@ -37,7 +37,7 @@ MODULE = "categories"
 class CategoryStream(Stream):
     module = MODULE
 
-    def __init__(self, runtime: Runtime, options: CategoryOptions) -> None:
+    def __init__(self, runtime: Services, options: CategoryOptions) -> None:
         super().__init__(options.stream)
         self.runtime = runtime
         self.opts = options
@@ -141,7 +141,7 @@ class CategoryStream(Stream):
         return self.writer.write(batch, known, self._exists)
 
 
-def build(runtime: Runtime) -> CategoryStream:
+def build(runtime: Services) -> CategoryStream:
     """Factory named by the SPEC; MissingSetting names an absent variable."""
     config = runtime.config
     config.require_ct("categories sync")

@@ -12,13 +12,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connector.context import HandlerContext
 from connector.fluent_orders.ct_orders import (
     match_line_items,
 )
-from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
+from connector.fluent_orders.ct_types import (
+    ct_setup,
+    field_def,
+    type_draft,
+    update_order,
+)
 from connector.fluent_orders.options import merged_options
 from connector.fluent_orders.pair import load_order_pair
-from connector.inbound.dispatch import HandlerContext
 from connector.modules.consignments.actions import delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
@@ -58,7 +63,8 @@ def delivery_type_draft(key: str) -> dict[str, Any]:
 
 
 def handle(ctx: HandlerContext) -> dict[str, Any]:
-    runtime = ctx.runtime
+    runtime = ctx.services
+    setup = ct_setup(runtime.caches)
     options = merged_options(runtime.config.options(MODULE), ctx.route.options)
     order, ct_order = load_order_pair(runtime, ctx.payload, consignments=True)
     ct = runtime.ct()
@@ -75,13 +81,13 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     if not ct_order.get("shippingInfo"):
         log.warning("consignments.order.no_shipping_info", extra=dict(result))
         return {**result, "actions": [], "skipped": "no_shipping_info"}
-    parcel_type = SETUP.ensure_type(
+    parcel_type = setup.ensure_type(
         ct,
         parcel_type_draft(
             str(options.get("parcel_type_key") or DEFAULT_PARCEL_TYPE_KEY)
         ),
     ).id
-    delivery_type = SETUP.ensure_type(
+    delivery_type = setup.ensure_type(
         ct,
         delivery_type_draft(
             str(options.get("delivery_type_key") or DEFAULT_DELIVERY_TYPE_KEY)
@@ -91,6 +97,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         ct,
         ct_order,
         lambda current: delivery_actions(current, plans, delivery_type, parcel_type),
+        setup,
     )
     return {
         **result,

@@ -31,8 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from connector.clients.fluent import FluentClient
-    from connector.inbound.dispatch import HandlerContext
-    from connector.runtime import Runtime
+    from connector.context import HandlerContext, Services
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class FluentCustomer:
         return {"fluent_customer_id": self.id, "status": self.status}
 
 
-def options(runtime: Runtime) -> CustomerOptions:
+def options(runtime: Services) -> CustomerOptions:
     return CustomerOptions.from_mapping(runtime.config.options(MODULE))
 
 
@@ -85,7 +84,7 @@ def is_duplicate_error(exc: GraphQLError) -> bool:
 
 def handle_event(ctx: HandlerContext) -> dict[str, Any]:
     """Route handler: re-read the CT customer and bring the Fluent customer in line."""
-    runtime = ctx.runtime
+    runtime = ctx.services
     runtime.config.require_ct("customers module")
     runtime.config.require_fluent("customers module")
     payload = ctx.payload
@@ -99,7 +98,7 @@ def handle_event(ctx: HandlerContext) -> dict[str, Any]:
 
 
 def sync_customer(
-    runtime: Runtime, customer: Mapping[str, Any], opts: CustomerOptions | None = None
+    runtime: Services, customer: Mapping[str, Any], opts: CustomerOptions | None = None
 ) -> dict[str, Any]:
     """Event path: a customer whose mapped data is unchanged costs no Fluent call."""
     opts = opts or options(runtime)
@@ -113,7 +112,7 @@ def sync_customer(
 
 
 def ensure_customer(
-    runtime: Runtime,
+    runtime: Services,
     customer: Mapping[str, Any] | None = None,
     *,
     email: str | None = None,
@@ -136,7 +135,7 @@ def ensure_customer(
 
 
 # -- internals ----------------------------------------------------------------------
-def _retailer_id(runtime: Runtime) -> str:
+def _retailer_id(runtime: Services) -> str:
     settings = runtime.config.require_fluent("customers module")
     return str(settings.retailer_id)
 
@@ -150,7 +149,7 @@ def _digest(plan: CustomerPlan) -> str:
 
 
 def _ensure(
-    runtime: Runtime,
+    runtime: Services,
     plan: CustomerPlan,
     opts: CustomerOptions,
     key: str | None,

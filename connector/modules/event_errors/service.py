@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connector.context import Services
 from connector.errors import ConfigError
 from connector.models import utcnow
 from connector.modules.event_errors.grouping import (
@@ -24,7 +25,6 @@ from connector.modules.event_errors.grouping import (
     group_events,
     parse_generated_on,
 )
-from connector.runtime import Runtime
 from connector.store import checkpoints
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def fluent_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def _options(runtime: Runtime) -> dict[str, Any]:
+def _options(runtime: Services) -> dict[str, Any]:
     raw = dict(runtime.config.options(MODULE))
     types = raw.get("event_types", list(DEFAULT_TYPES))
     if isinstance(types, str):
@@ -60,7 +60,7 @@ def _options(runtime: Runtime) -> dict[str, Any]:
         raise ConfigError(f"modules.event_errors: {exc}") from None
 
 
-def summarize(runtime: Runtime) -> dict[str, Any]:
+def summarize(runtime: Services) -> dict[str, Any]:
     opts = _options(runtime)
     client = runtime.fluent()
     store = runtime.store

@@ -22,11 +22,11 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from connector.clients.webhook import AddressPolicy, check_webhook_url
 from connector.config import RetryPolicy
+from connector.context import Services
 from connector.errors import ConfigError
 from connector.modules.external_in import signing
 from connector.modules.external_in.options import describe_errors
 from connector.modules.external_out.template import check_template
-from connector.runtime import Runtime
 
 MODULE = "external_out"
 HANDLER = "external_out.send"
@@ -85,7 +85,7 @@ class Target:
         return signing.secrets_from_env(self.secret_env, f"external_out {self.name!r}")
 
 
-def module_settings(runtime: Runtime) -> ModuleSettings:
+def module_settings(runtime: Services) -> ModuleSettings:
     try:
         data = _ModuleSchema().load(dict(runtime.config.options(MODULE)))
     except ValidationError as exc:
@@ -113,7 +113,7 @@ def _load(what: str, raw: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"{what}: {describe_errors(exc.messages)}") from None
 
 
-def resolve_target(runtime: Runtime, name: str) -> Target:
+def resolve_target(runtime: Services, name: str) -> Target:
     """The target of route ``name`` (handler external_out.send), else named target."""
     settings = module_settings(runtime)
     route = runtime.registry.route(name)

@@ -13,15 +13,21 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from connector.context import HandlerContext
 from connector.errors import ConfigError
 from connector.fluent_orders.ct_orders import (
     custom_type_id,
     match_line_items,
 )
-from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
+from connector.fluent_orders.ct_types import (
+    CtSetup,
+    ct_setup,
+    field_def,
+    type_draft,
+    update_order,
+)
 from connector.fluent_orders.options import as_mapping, merged_options
 from connector.fluent_orders.pair import load_order_pair
-from connector.inbound.dispatch import HandlerContext
 from connector.modules.fulfilments.mapping import (
     FIELDS,
     LineProgress,
@@ -57,7 +63,8 @@ def _mode(options: Mapping[str, Any]) -> str:
 
 
 def handle(ctx: HandlerContext) -> dict[str, Any]:
-    runtime = ctx.runtime
+    runtime = ctx.services
+    setup = ct_setup(runtime.caches)
     options = merged_options(runtime.config.options(MODULE), ctx.route.options)
     mode = _mode(options)
     order, ct_order = load_order_pair(runtime, ctx.payload, fulfilments=True)
@@ -67,15 +74,15 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     type_id = None
     if mode in ("custom_fields", "both"):
         type_key = str(options.get("line_item_type_key") or DEFAULT_TYPE_KEY)
-        type_id = SETUP.ensure_type(ct, line_item_type_draft(type_key)).id
+        type_id = setup.ensure_type(ct, line_item_type_draft(type_key)).id
     state_ids: dict[str, str] = {}
     if mode in ("states", "both"):
         states = {**DEFAULT_STATES, **as_mapping(options.get("states"), "states")}
         state_ids = {
-            role: SETUP.ensure_state(ct, str(states[role]))
+            role: setup.ensure_state(ct, str(states[role]))
             for role in ("filled", "rejected")
         }
-        state_ids["initial"] = SETUP.ensure_state(ct, INITIAL_STATE_KEY)
+        state_ids["initial"] = setup.ensure_state(ct, INITIAL_STATE_KEY)
     report: dict[str, Any] = {}
 
     def build(current: dict[str, Any]) -> list[dict[str, Any]]:
@@ -89,7 +96,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
                 report["stale"].append(line["id"])
                 continue
             if type_id is not None:
-                line_actions = _custom_actions(ct, line, found, type_id)
+                line_actions = _custom_actions(ct, setup, line, found, type_id)
                 if line_actions is None:
                     report["skipped"].append(line["id"])
                     continue
@@ -105,7 +112,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
                 )
         return actions
 
-    updated, applied = update_order(ct, ct_order, build)
+    updated, applied = update_order(ct, ct_order, build, setup)
     if report.get("skipped"):
         log.warning(
             "fulfilments.line_item.foreign_type",
@@ -125,11 +132,11 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
 
 
 def _custom_actions(
-    ct: Any, line: dict[str, Any], progress: LineProgress, type_id: str
+    ct: Any, setup: CtSetup, line: dict[str, Any], progress: LineProgress, type_id: str
 ) -> list[dict[str, Any]] | None:
     other = custom_type_id(line)
     other_fields = None
     if other and other != type_id:
-        found = SETUP.type_by_id(ct, other)
+        found = setup.type_by_id(ct, other)
         other_fields = found.fields if found else None
     return custom_field_actions(line, progress, type_id, other_fields)

@@ -23,10 +23,10 @@ from typing import Any
 from connector.clients.commercetools import CommercetoolsClient, ct_in, ct_str
 from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
+from connector.context import Services
 from connector.modules.inventory.mapping import InventoryRules, plan_position
 from connector.modules.locations.options import Options, require_settings
 from connector.modules.locations.stream import updated_on
-from connector.runtime import Runtime
 from connector.store.fingerprints import Stored
 from connector.sync.stream import (
     Page,
@@ -193,7 +193,7 @@ class InventoryStream(Stream):
 
 
 def build(
-    runtime: Runtime, overrides: Mapping[str, Any] | None = None
+    runtime: Services, overrides: Mapping[str, Any] | None = None
 ) -> InventoryStream:
     """The stream factory of SPEC.batch; ``overrides`` replace YAML options (tests)."""
     config = runtime.config

@@ -20,11 +20,11 @@ from typing import Any
 from connector.clients.commercetools import CommercetoolsClient, ct_in
 from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
+from connector.context import Services
 from connector.modules.locations.actions import channel_actions, channel_draft
 from connector.modules.locations.custom_type import ensure_type
 from connector.modules.locations.mapping import LocationRules, plan_location
 from connector.modules.locations.options import Options, require_settings
-from connector.runtime import Runtime
 from connector.store.fingerprints import Stored
 from connector.sync.stream import (
     Page,
@@ -169,7 +169,7 @@ class LocationsStream(Stream):
         )
 
 
-def rules_from(runtime: Runtime, opts: Options) -> LocationRules:
+def rules_from(runtime: Services, opts: Options) -> LocationRules:
     network = runtime.config.fluent.network_ref
     if not opts.flag("network_filter", True):
         network = None
@@ -187,7 +187,7 @@ def rules_from(runtime: Runtime, opts: Options) -> LocationRules:
 
 
 def build(
-    runtime: Runtime, overrides: Mapping[str, Any] | None = None
+    runtime: Services, overrides: Mapping[str, Any] | None = None
 ) -> LocationsStream:
     """The stream factory of SPEC.batch; ``overrides`` replace YAML options (tests)."""
     config = runtime.config

@@ -14,20 +14,20 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from connector.context import HandlerContext
 from connector.fluent_orders.ct_orders import (
     custom_fields,
     custom_type_id,
 )
 from connector.fluent_orders.ct_types import (
-    SETUP,
     CtType,
+    ct_setup,
     field_def,
     type_draft,
     update_order,
 )
 from connector.fluent_orders.options import merged_options
 from connector.fluent_orders.pair import load_order_pair
-from connector.inbound.dispatch import HandlerContext
 from connector.modules.order_status.mapping import defaults, state_actions
 from connector.modules.order_status.ordering import OrderingRule, Watermark, newest
 from connector.modules.order_status.settings import DEFAULT_TTL_SECONDS, load_mappings
@@ -95,7 +95,8 @@ def watermark_actions(
 
 
 def handle(ctx: HandlerContext) -> dict[str, Any]:
-    runtime = ctx.runtime
+    runtime = ctx.services
+    setup = ct_setup(runtime.caches)
     options = merged_options(runtime.config.options(MODULE), ctx.route.options)
     rule = OrderingRule.from_options(options)
     order, ct_order = load_order_pair(runtime, ctx.payload)
@@ -105,6 +106,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         fluent,
         defaults(options.get("default_mappings")),
         float(options.get("settings_ttl_seconds", DEFAULT_TTL_SECONDS)),
+        runtime.caches.get("order_status.mappings", dict),
     )
     incoming = Watermark(order.get("status"), order.get("updatedOn"))
     stored = fingerprints.lookup(runtime.store, MODULE, [order["ref"]]).get(
@@ -112,7 +114,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     )
     stored_mark = Watermark.decode(stored.hash) if stored else None
     type_key = options.get("order_type_key", DEFAULT_TYPE_KEY)
-    our_type = SETUP.ensure_type(ct, order_type_draft(type_key)) if type_key else None
+    our_type = setup.ensure_type(ct, order_type_draft(type_key)) if type_key else None
     verdict: dict[str, Any] = {}
 
     def build(current: dict[str, Any]) -> list[dict[str, Any]]:
@@ -125,12 +127,12 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             other = custom_type_id(current)
             other_fields = None
             if other and (our_type is None or other != our_type.id):
-                found = SETUP.type_by_id(ct, other)
+                found = setup.type_by_id(ct, other)
                 other_fields = found.fields if found else None
             actions += watermark_actions(current, incoming, our_type, other_fields)
         return actions
 
-    updated, applied_actions = update_order(ct, ct_order, build)
+    updated, applied_actions = update_order(ct, ct_order, build, setup)
     if verdict.get("stale"):
         log.info(
             "order_status.update.stale",

@@ -32,13 +32,7 @@ SETTINGS_QUERY = (
 )
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str], tuple[float, Mappings]] = {}
-
-
-def clear_cache() -> None:
-    """Forget cached mappings (tests; an operator could call it after a change)."""
-    with _lock:
-        _cache.clear()
+MappingsCache = dict[tuple[str, str], tuple[float, Mappings]]
 
 
 def resolve(
@@ -88,8 +82,11 @@ def load_mappings(
     fluent: FluentClient,
     defaults: Mapping[str, Mapping[str, str]],
     ttl: float = DEFAULT_TTL_SECONDS,
+    cache: MappingsCache | None = None,
 ) -> Mappings:
-    """The mappings in force (cached ``ttl`` seconds per Fluent account/retailer)."""
+    """The mappings in force (cached in ``cache`` for ``ttl`` seconds per Fluent
+    account/retailer; no cache: read every time)."""
+    _cache: MappingsCache = {} if cache is None else cache
     key = (fluent.base_url, str(fluent.retailer_id))
     now = time.monotonic()
     with _lock:

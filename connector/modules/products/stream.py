@@ -18,12 +18,12 @@ from dataclasses import replace
 from typing import Any
 
 from connector.clients.commercetools import CommercetoolsClient, ct_in
+from connector.context import Services
 from connector.errors import ConfigError
 from connector.models import utcnow
 from connector.modules.categories.catalogue import CatalogueWriter, Ident, chunks
 from connector.modules.categories.mapping import ACTIVE, category_ref
 from connector.modules.categories.reading import window_pages, window_total
-from connector.runtime import Runtime
 from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
@@ -36,14 +36,14 @@ log = logging.getLogger(__name__)
 
 MODULE = "products"
 RESOURCE = "product-projections"
-_resolved: dict[tuple[str, str, str], str] = {}  # (project, resource, key) -> id
 _resolved_lock = threading.Lock()
+KeyIds = dict[tuple[str, str, str], str]  # (project, resource, key) -> id
 
 
 def resolve_keys(
-    ct: CommercetoolsClient, resource: str, keys: Sequence[str]
+    ct: CommercetoolsClient, resource: str, keys: Sequence[str], _resolved: KeyIds
 ) -> dict[str, str]:
-    """Ids of ``resource`` keys (cached per process); ConfigError for unknown keys."""
+    """Ids of ``resource`` keys (cached in ``_resolved``); ConfigError for unknown keys."""
     with _resolved_lock:
         missing = [k for k in keys if (ct.project_key, resource, k) not in _resolved]
     if missing:
@@ -66,9 +66,10 @@ def resolve_keys(
 class ProductStream(Stream):
     module = MODULE
 
-    def __init__(self, runtime: Runtime, options: ProductOptions) -> None:
+    def __init__(self, runtime: Services, options: ProductOptions) -> None:
         super().__init__(options.stream)
         self.runtime = runtime
+        self._key_ids: KeyIds = runtime.caches.get("products.key_ids", dict)
         self.opts = options
         self.ct = runtime.ct()
         self.writer = CatalogueWriter(
@@ -172,10 +173,14 @@ class ProductStream(Stream):
             channels = [r.channel for r in rules if r.channel]
             groups = [r.customer_group for r in rules if r.customer_group]
             channel_ids = (
-                resolve_keys(self.ct, "channels", channels) if channels else {}
+                resolve_keys(self.ct, "channels", channels, self._key_ids)
+                if channels
+                else {}
             )
             group_ids = (
-                resolve_keys(self.ct, "customer-groups", groups) if groups else {}
+                resolve_keys(self.ct, "customer-groups", groups, self._key_ids)
+                if groups
+                else {}
             )
             self._rules = tuple(
                 replace(
@@ -209,7 +214,7 @@ class ProductStream(Stream):
         return self.writer.write(batch, known, self._exists)
 
 
-def build(runtime: Runtime) -> ProductStream:
+def build(runtime: Services) -> ProductStream:
     """Factory named by the SPEC; MissingSetting names an absent variable."""
     config = runtime.config
     config.require_ct("products sync")

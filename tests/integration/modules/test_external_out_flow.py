@@ -8,7 +8,7 @@ import time
 from click.testing import CliRunner
 
 from connector.cli import main
-from connector.inbound.dispatch import HandlerContext
+from connector.context import HandlerContext
 from connector.modules.external_in import signing
 from connector.modules.external_out.service import queue_delivery, send
 from connector.store import messages, outbox

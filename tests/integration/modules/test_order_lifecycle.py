@@ -11,8 +11,6 @@ import pytest
 import requests
 from test_order_lifecycle_support import Scenario, ct_deliveries, line_fields
 
-from connector.fluent_orders.ct_types import SETUP
-from connector.modules.order_status.settings import clear_cache
 from connector.store import messages
 
 WEBHOOK = "/api/v1/fluent-connect/webhook"
@@ -20,8 +18,6 @@ WEBHOOK = "/api/v1/fluent-connect/webhook"
 
 @pytest.fixture
 def scenario(connected) -> Scenario:
-    clear_cache()  # the worker threads share this process: no mapping from a prior test
-    SETUP.invalidate()  # the CT sandbox was reset: cached type ids are gone
     return Scenario(connected)
 
 

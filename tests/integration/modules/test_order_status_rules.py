@@ -8,18 +8,14 @@ import time
 import pytest
 from test_order_lifecycle_support import Scenario, line_fields
 
-from connector.fluent_orders.ct_types import SETUP
 from connector.modules.order_status.mapping import SETTING_NAMES
 from connector.modules.order_status.service import order_type_draft
-from connector.modules.order_status.settings import clear_cache
 
 ROUTE = "fc.connect.order.webhook.order-status-update"
 
 
 @pytest.fixture
 def scenario(connected) -> Scenario:
-    clear_cache()
-    SETUP.invalidate()
     return Scenario(connected)
 
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from connector.config import Config
+from connector.context import HandlerContext
 from connector.errors import MissingSetting, PermanentError
-from connector.inbound.dispatch import HandlerContext
 from connector.modules.customers import service as customers
 from connector.modules.orders import service as orders
 from connector.runtime import Runtime
