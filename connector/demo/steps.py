@@ -10,7 +10,7 @@ from typing import Any
 
 from connector.demo.scenario import Demo, Outcome, Step
 from connector.demo.settings import INBOUND_SECRET, PARTNER_ROUTE
-from connector.modules.external_in.signing import sign
+from connector.signing import sign
 
 
 def _counts(run: dict[str, Any]) -> str:

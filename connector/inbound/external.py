@@ -19,10 +19,10 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from connector import signing
 from connector.inbound.jsonbody import BodyError, parse_object
 from connector.inbound.pipeline import Inbound, Rejected
 from connector.inbound.verifiers import HeaderMap, bearer_token, token_matches
-from connector.modules.external_in import signing
 from connector.modules.external_in.options import (
     ExternalOptions,
     describe_errors,

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.catalogue.apply import apply_records, result
 from connector.context import HandlerContext
 from connector.errors import PermanentError
 from connector.store import fingerprints
 from connector.sync.stats import SyncStats
 
-from .apply import apply_records, result
 from .stream import EXPAND, MODULE, build
 
 DELETED = ("ResourceDeleted",)

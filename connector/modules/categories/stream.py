@@ -17,16 +17,16 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from connector.catalogue.reading import window_pages, window_total
+from connector.catalogue.writer import CatalogueWriter, Ident
 from connector.clients.commercetools import ct_in
 from connector.context import Services
 from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
-from .catalogue import CatalogueWriter, Ident
 from .mapping import inactive_payload, page_records, plan_record
 from .options import CategoryOptions
-from .reading import window_pages, window_total
 
 log = logging.getLogger(__name__)
 

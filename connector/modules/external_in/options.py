@@ -25,8 +25,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from connector import signing
 from connector.errors import ConfigError
-from connector.modules.external_in import signing
 
 TYPES: dict[str, tuple[type, ...] | None] = {
     "string": (str,),

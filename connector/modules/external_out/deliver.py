@@ -19,12 +19,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from connector import signing
 from connector.backoff import backoff_delay
 from connector.clients.errors import ApiError
 from connector.clients.webhook import AddressPolicy, WebhookClient
 from connector.context import Caches, Services
 from connector.errors import ConfigError
-from connector.modules.external_in import signing
 from connector.modules.external_out.service import DELIVER_TASK
 from connector.modules.external_out.settings import module_settings, resolve_target
 from connector.store import outbox

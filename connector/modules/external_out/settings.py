@@ -20,11 +20,11 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from connector import signing
 from connector.clients.webhook import AddressPolicy, check_webhook_url
 from connector.config import RetryPolicy
 from connector.context import Services
 from connector.errors import ConfigError
-from connector.modules.external_in import signing
 from connector.modules.external_in.options import describe_errors
 from connector.modules.external_out.template import check_template
 

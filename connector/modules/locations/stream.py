@@ -24,7 +24,7 @@ from connector.context import Services
 from connector.modules.locations.actions import channel_actions, channel_draft
 from connector.modules.locations.custom_type import ensure_type
 from connector.modules.locations.mapping import LocationRules, plan_location
-from connector.modules.locations.options import Options, require_settings
+from connector.options import Options, require_settings
 from connector.store.fingerprints import Stored
 from connector.sync.stream import (
     Page,

@@ -2,7 +2,7 @@
 
 Owns the route ``commercetools.connect.order.create`` and its handler (service.py);
 mapping in mapping.py / money.py, options in options.py. The customer is ensured
-through ``connector.modules.customers.service.ensure_customer``. Must not change the
+through ``connector.fluent_customers.service.ensure_customer``. Must not change the
 CT order except the optional ``updateSyncInfo`` write-back.
 
 OrderImported is deliberately not routed by default: imported orders are usually

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from connector.errors import ConfigError
-from connector.modules.customers.options import text
+from connector.fluent_customers.options import text
 
 SECTION = "modules.orders"
 ORDER_TYPES = ("HD", "CC")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from connector.clients.errors import GraphQLError
 from connector.clients.fluent import Mutation
 from connector.errors import PermanentError, TransientError
-from connector.modules.customers.service import (
+from connector.fluent_customers.service import (
     FluentCustomer,
     ensure_customer,
     is_duplicate_error,

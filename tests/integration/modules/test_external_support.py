@@ -22,10 +22,10 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from connector import signing
 from connector.config import Config
 from connector.inbound.routing import Registry
 from connector.loopback import LoopbackServer
-from connector.modules.external_in import signing
 from connector.notify import Notifier
 
 

@@ -9,7 +9,7 @@ import pytest
 from connector.config import Config
 from connector.context import HandlerContext
 from connector.errors import MissingSetting, PermanentError
-from connector.modules.customers import service as customers
+from connector.fluent_customers import service as customers
 from connector.modules.orders import service as orders
 from connector.runtime import Runtime
 from connector.settings_file import Route

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.errors import PermanentError
-from connector.modules.customers.options import CustomerOptions
+from connector.fluent_customers.options import CustomerOptions
 
 LIMITS = {
     "username": 250,

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from connector.clients.errors import GraphQLError
 from connector.errors import PermanentError, TransientError
-from connector.modules.customers.mapping import (
+from connector.fluent_customers.mapping import (
     CustomerPlan,
     changed_fields,
     plan_guest,
     plan_registered,
 )
-from connector.modules.customers.options import CustomerOptions
+from connector.fluent_customers.options import CustomerOptions
 from connector.store import fingerprints
 from connector.store.fingerprints import Stored, fingerprint
 
