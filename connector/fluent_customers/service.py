@@ -1,4 +1,5 @@
-"""Customer sync, CT -> Fluent: the event handler and ``ensure_customer`` for orders.
+"""Customer sync, CT -> Fluent: ``ensure_customer`` (orders) and ``ensure_plan`` (the
+customers handler).
 
 Owns: finding the Fluent customer (stored mapping, then the username rule via
 ``customer(ref:)``, then ``customers(primaryEmail:)`` of our retailer), creating it when
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from connector.clients.fluent import FluentClient
-    from connector.context import HandlerContext, Services
+    from connector.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -82,35 +83,6 @@ def is_duplicate_error(exc: GraphQLError) -> bool:
     return "already exists" in str(exc)
 
 
-def handle_event(ctx: HandlerContext) -> dict[str, Any]:
-    """Route handler: re-read the CT customer and bring the Fluent customer in line."""
-    runtime = ctx.services
-    runtime.config.require_ct("customers module")
-    runtime.config.require_fluent("customers module")
-    payload = ctx.payload
-    customer_id = ctx.message.resource_id or (payload.get("resource") or {}).get("id")
-    if not customer_id:
-        raise PermanentError("customer message without resource id")
-    customer = runtime.ct().get_or_none(f"customers/{customer_id}")
-    if customer is None:
-        return {"status": "skipped", "reason": "customer not found in commercetools"}
-    return sync_customer(runtime, customer)
-
-
-def sync_customer(
-    runtime: Services, customer: Mapping[str, Any], opts: CustomerOptions | None = None
-) -> dict[str, Any]:
-    """Event path: a customer whose mapped data is unchanged costs no Fluent call."""
-    opts = opts or options(runtime)
-    plan = plan_registered(customer, _retailer_id(runtime), opts)
-    key, digest = _key(customer), _digest(plan)
-    stored = fingerprints.lookup(runtime.store, MODULE, [key]).get(key)
-    if stored is not None and stored.hash == digest:
-        return {"status": "unchanged"}
-    ensured = _ensure(runtime, plan, opts, key, stored, digest, opts.update_existing)
-    return ensured.as_dict()
-
-
 def ensure_customer(
     runtime: Services,
     customer: Mapping[str, Any] | None = None,
@@ -123,32 +95,32 @@ def ensure_customer(
     phone and country from ``addresses``). Creates it when missing; a registered
     customer's changed fields are updated, a guest never updates an existing one."""
     opts = opts or options(runtime)
-    retailer_id = _retailer_id(runtime)
+    retailer_id = retailer_id_of(runtime)
     if customer is not None:
         plan = plan_registered(customer, retailer_id, opts)
-        key, digest = _key(customer), _digest(plan)
+        key, digest = customer_key(customer), plan_digest(plan)
         stored = fingerprints.lookup(runtime.store, MODULE, [key]).get(key)
         update = opts.update_existing and (stored is None or stored.hash != digest)
-        return _ensure(runtime, plan, opts, key, stored, digest, update)
+        return ensure_plan(runtime, plan, opts, key, stored, digest, update)
     plan = plan_guest(email or "", addresses, retailer_id, opts)
-    return _ensure(runtime, plan, opts, None, None, None, False)
+    return ensure_plan(runtime, plan, opts, None, None, None, False)
 
 
 # -- internals ----------------------------------------------------------------------
-def _retailer_id(runtime: Services) -> str:
+def retailer_id_of(runtime: Services) -> str:
     settings = runtime.config.require_fluent("customers module")
     return str(settings.retailer_id)
 
 
-def _key(customer: Mapping[str, Any]) -> str:
+def customer_key(customer: Mapping[str, Any]) -> str:
     return f"ct:{customer['id']}"
 
 
-def _digest(plan: CustomerPlan) -> str:
+def plan_digest(plan: CustomerPlan) -> str:
     return fingerprint({"create": plan.create, "update": plan.update})
 
 
-def _ensure(
+def ensure_plan(
     runtime: Services,
     plan: CustomerPlan,
     opts: CustomerOptions,

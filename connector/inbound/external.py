@@ -2,7 +2,7 @@
 
 ``<name>`` is the name of a ``source: external`` route (unknown -> 404). Each route
 authenticates on its own (options in connector/modules/external_in/options.py): HMAC
-(connector/modules/external_in/signing.py: ``v1`` HMAC-SHA256 over ``<timestamp>.<raw
+(connector/signing.py: ``v1`` HMAC-SHA256 over ``<timestamp>.<raw
 body>`` with a timestamp tolerance) or a token (``Authorization: Bearer``,
 ``X-API-Token`` or a configured header; several accepted, constant-time compare).
 Then the body must be a JSON object and pass the route's optional schema (400 naming
@@ -23,12 +23,8 @@ from connector import signing
 from connector.inbound.jsonbody import BodyError, parse_object
 from connector.inbound.pipeline import Inbound, Rejected
 from connector.inbound.verifiers import HeaderMap, bearer_token, token_matches
-from connector.modules.external_in.options import (
-    ExternalOptions,
-    describe_errors,
-    dotted,
-    parse_options,
-)
+from connector.modules.external_in.options import ExternalOptions, parse_options
+from connector.payload import describe_errors, dotted
 from connector.settings_file import Route
 
 SOURCE = "external"

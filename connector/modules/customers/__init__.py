@@ -35,7 +35,7 @@ CUSTOMER_TYPES = (
 SPEC = ModuleSpec(
     name="customers",
     description="commercetools customers -> Fluent customers",
-    handlers={"customers.upsert": "connector.fluent_customers.service:handle_event"},
+    handlers={"customers.upsert": "connector.modules.customers.handler:handle_event"},
     routes=(
         Route(
             name="commercetools.connect.customer.upsert",

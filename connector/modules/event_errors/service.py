@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from connector.context import Services
@@ -26,18 +26,13 @@ from connector.modules.event_errors.grouping import (
     parse_generated_on,
 )
 from connector.store import checkpoints
+from connector.sync.windows import fluent_time
 
 log = logging.getLogger(__name__)
 
 MODULE = "event_errors"
 LEASE_SECONDS = 600.0
 DEFAULT_TYPES = ("ORCHESTRATION_AUDIT",)
-
-
-def fluent_time(value: datetime) -> str:
-    """UTC ISO with milliseconds and Z, as the Event API's from/to expect."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def _options(runtime: Services) -> dict[str, Any]:

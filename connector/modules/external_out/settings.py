@@ -25,8 +25,8 @@ from connector.clients.webhook import AddressPolicy, check_webhook_url
 from connector.config import RetryPolicy
 from connector.context import Services
 from connector.errors import ConfigError
-from connector.modules.external_in.options import describe_errors
 from connector.modules.external_out.template import check_template
+from connector.payload import describe_errors
 
 MODULE = "external_out"
 HANDLER = "external_out.send"

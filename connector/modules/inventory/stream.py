@@ -25,7 +25,6 @@ from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
 from connector.context import Services
 from connector.modules.inventory.mapping import InventoryRules, plan_position
-from connector.modules.locations.stream import updated_on
 from connector.options import Options, require_settings
 from connector.store.fingerprints import Stored
 from connector.sync.stream import (
@@ -37,6 +36,7 @@ from connector.sync.stream import (
     Window,
     WriteOutcome,
 )
+from connector.sync.windows import updated_on
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from connector.clients.commercetools import CommercetoolsClient, ct_in
@@ -35,6 +34,7 @@ from connector.sync.stream import (
     Window,
     WriteOutcome,
 )
+from connector.sync.windows import updated_on
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +65,6 @@ def locations_query(with_networks: bool) -> str:
         " edges { cursor node {" + fields + "} }"
         " pageInfo { hasNextPage } } }"
     )
-
-
-def fluent_time(value: datetime) -> str:
-    """A datetime as Fluent's UTC ISO-8601 form with milliseconds."""
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def updated_on(window: Window) -> dict[str, str] | None:
-    """The ``updatedOn`` DateRange of a window (None for a full run: no filter)."""
-    if window.start is None:
-        return None
-    return {"from": fluent_time(window.start), "to": fluent_time(window.end)}
 
 
 class LocationsStream(Stream):

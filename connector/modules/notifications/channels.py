@@ -18,41 +18,17 @@ from __future__ import annotations
 import json
 import os
 import string
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from connector.clients.webhook import WebhookClient, check_webhook_url
 from connector.errors import ConfigError
-from connector.modules.external_in.options import describe_errors
+from connector.notify import Channel, Notification
+from connector.payload import describe_errors
 
 KINDS = ("failures", "event_errors", "summary")
-
-
-@dataclass(frozen=True)
-class Notification:
-    """One message to operators: a title, a few lines, a kind and a total count."""
-
-    title: str
-    lines: Sequence[str] = ()
-    kind: str = "summary"
-    total: int = 0
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def text(self, max_chars: int | None = None) -> str:
-        body = "\n".join([self.title, *self.lines])
-        if max_chars and len(body) > max_chars:
-            return body[: max(0, max_chars - 1)] + "…"
-        return body
-
-
-class Channel(Protocol):
-    name: str
-    kinds: tuple[str, ...]
-
-    def send(self, notification: Notification) -> None: ...
 
 
 def env_value(name: str, what: str) -> str:

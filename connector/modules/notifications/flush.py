@@ -22,8 +22,8 @@ from typing import Any
 
 from connector.context import Services
 from connector.models import utcnow
-from connector.modules.notifications.channels import Notification
 from connector.modules.notifications.failures import FailureReport, collect
+from connector.notify import Notification
 from connector.store import checkpoints
 
 log = logging.getLogger(__name__)

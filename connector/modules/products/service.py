@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from connector.catalogue.apply import apply_records, result
+from connector.catalogue.mapping import INACTIVE
 from connector.context import HandlerContext
 from connector.errors import PermanentError
-from connector.modules.categories.mapping import INACTIVE
 from connector.store import fingerprints
 from connector.sync.stats import SyncStats
 

@@ -17,13 +17,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from connector.catalogue.mapping import ACTIVE, category_ref
 from connector.catalogue.reading import window_pages, window_total
 from connector.catalogue.writer import CatalogueWriter, Ident, chunks
 from connector.clients.commercetools import CommercetoolsClient, ct_in
 from connector.context import Services
 from connector.errors import ConfigError
 from connector.models import utcnow
-from connector.modules.categories.mapping import ACTIVE, category_ref
 from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
