@@ -78,7 +78,7 @@ class Notifier:
     @property
     def channels(self) -> list[Channel]:
         """The configured channels (a broken section is logged once: log-only)."""
-        from connector.modules.notifications.channels import build_channels
+        from connector.notify_channels import build_channels
 
         with self._lock:
             if self._channels is None:

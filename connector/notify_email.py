@@ -19,7 +19,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from connector.errors import ConfigError
-from connector.modules.notifications.channels import (
+from connector.notify_channels import (
     Notification,
     _Base,
     env_value,

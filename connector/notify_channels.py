@@ -186,7 +186,7 @@ class HttpChannel:
 
 def build_channels(section: Any) -> list[Channel]:
     """Channels of the ``notifications`` section; ConfigError names a bad entry."""
-    from connector.modules.notifications.email import EmailChannel, EmailSchema
+    from connector.notify_email import EmailChannel, EmailSchema
 
     if section is None:
         return []
