@@ -23,3 +23,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check connector tasks sandbox tests bench migrations
 	$(VENV)/bin/ruff format --check connector tasks sandbox tests bench migrations
 	$(VENV)/bin/mypy connector tasks
+	$(VENV)/bin/lint-imports

@@ -1,4 +1,5 @@
-"""Foreground sync runner for ``connector sync``: progress bar, plan and summary."""
+"""``connector sync`` in the foreground: progress bar, plan and summary around the one
+sync runner (connector/sync/runner.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Any
 import click
 
 from connector.runtime import Runtime
-from connector.sync.engine import SyncEngine
-from connector.sync.runner import build_stream
+from connector.sync.runner import RunResult, prepare_run, run_stream
 from connector.sync.stats import SyncStats
 
 
@@ -17,7 +17,8 @@ def run_foreground(
     runtime: Runtime, module: str, *, full: bool, dry_run: bool, force: bool = False
 ) -> int:
     """Run one sync; return the process exit code (0 ok, 1 failed or partial)."""
-    stream = build_stream(runtime, module)
+    stream = prepare_run(runtime, module, trigger="cli")
+    assert not isinstance(stream, RunResult)  # only beat runs are skipped early
     state: dict[str, Any] = {}
 
     def on_start(run_id: int, total: int | None) -> None:
@@ -40,9 +41,10 @@ def run_foreground(
             bar.update(stats.read - int(state["done"]))
             state["done"] = stats.read
 
-    engine = SyncEngine(runtime.store, stream)
     try:
-        result = engine.run(
+        result = run_stream(
+            runtime,
+            stream,
             full=full,
             dry_run=dry_run,
             force=force,

@@ -10,18 +10,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from celery import Task, shared_task
 
 from connector.clients.errors import ApiError
-from connector.errors import ConnectorError, TransientError
+from connector.errors import TransientError
 from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery
 from connector.inbound.dispatch import backoff_delay, process
-from connector.models import utcnow
 from connector.runtime import Runtime
-from connector.store import checkpoints, runs
 
 log = logging.getLogger(__name__)
 
@@ -67,26 +64,15 @@ def run_batch(
     trigger: str,
     run_id: int | None = None,
 ) -> dict[str, Any]:
-    from connector.sync.engine import SyncEngine
-    from connector.sync.runner import build_stream
+    from connector.sync.runner import RunResult, prepare_run, run_stream
 
     runtime = task.runtime
+    stream = prepare_run(runtime, module, trigger=trigger, run_id=run_id)
+    if isinstance(stream, RunResult):  # a beat run too soon after the last one
+        return {"module": module, "status": stream.status, "reason": stream.error}
     try:
-        stream = build_stream(runtime, module)
-    except ConnectorError as exc:  # e.g. a missing credential: fail the run, say why
-        if run_id is not None:
-            runs.finish(runtime.store, run_id, "failed", {}, str(exc))
-        raise
-    interval = (
-        runtime.config.schedule_seconds(module) or runtime.spec(module).every_seconds
-    )
-    if trigger == "beat" and interval:
-        last = checkpoints.last_started(runtime.store, module, stream.scope())
-        if last and utcnow() - last < timedelta(seconds=interval / 2):
-            return {"module": module, "status": "skipped", "reason": "ran recently"}
-    try:
-        result = SyncEngine(runtime.store, stream).run(
-            full=full, dry_run=dry_run, trigger=trigger, run_id=run_id
+        result = run_stream(
+            runtime, stream, full=full, dry_run=dry_run, trigger=trigger, run_id=run_id
         )
     except (TransientError, ApiError) as exc:
         transient = isinstance(exc, TransientError) or exc.transient
