@@ -24,7 +24,7 @@ from connector.api.auth import require_token
 from connector.models import SyncRun
 from connector.runtime import Runtime
 from connector.store import runs
-from connector.sync.engine import APP_VERSION
+from connector.version import APP_VERSION
 
 bp = Blueprint("jobs", __name__)
 BATCH_QUEUE = "batch"  # tasks/routing.py sends *.sync_batch there

@@ -86,6 +86,3 @@ class Registry:
         """Task name for a route: ``<module>.handle_event`` or the generic dispatcher."""
         module = self._handler_module.get(route.handler)
         return f"{module}.handle_event" if module else GENERIC_TASK
-
-    def handler_names(self) -> list[str]:
-        return sorted(self._handler_paths)

@@ -25,10 +25,10 @@ from connector.store.db import Store
 from connector.store.fingerprints import Stored
 from connector.sync.stats import SyncStats
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
+from connector.version import APP_VERSION
 
 log = logging.getLogger(__name__)
 
-APP_VERSION = "0.1.0"
 LEASE_TTL_SECONDS = 600.0
 MAX_PLAN_LINES = 200
 WRITTEN = ("created", "updated", "unchanged")
