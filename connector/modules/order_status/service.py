@@ -31,7 +31,7 @@ from connector.fluent_orders.ordering import OrderingRule, Watermark, newest
 from connector.fluent_orders.pair import load_order_pair
 from connector.modules.order_status.mapping import defaults, state_actions
 from connector.modules.order_status.settings import DEFAULT_TTL_SECONDS, load_mappings
-from connector.store import fingerprints
+from connector.store import watermarks
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +109,8 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         runtime.caches.get("order_status.mappings", dict),
     )
     incoming = Watermark(order.get("status"), order.get("updatedOn"))
-    stored = fingerprints.lookup(runtime.store, MODULE, [order["ref"]]).get(
-        order["ref"]
-    )
-    stored_mark = Watermark.decode(stored.hash) if stored else None
+    stored = watermarks.lookup(runtime.store, order["ref"])
+    stored_mark = Watermark(stored.status, stored.updated_on) if stored else None
     type_key = options.get("order_type_key", DEFAULT_TYPE_KEY)
     our_type = setup.ensure_type(ct, order_type_draft(type_key)) if type_key else None
     verdict: dict[str, Any] = {}
@@ -139,10 +137,11 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             extra={"fluent_order": order["ref"], "ct_order": ct_order["id"]},
         )
     else:
-        fingerprints.save(
+        watermarks.save(
             runtime.store,
-            MODULE,
-            [fingerprints.Stored(order["ref"], ct_order["id"], incoming.encode())],
+            watermarks.StoredMark(
+                order["ref"], ct_order["id"], incoming.status, incoming.updated_on
+            ),
         )
     return {
         "fluentOrder": order["ref"],
