@@ -11,8 +11,8 @@ from connector.config import Config
 from connector.context import HandlerContext
 from connector.fluent_orders.ct_types import ct_setup
 from connector.modules.external_out.deliver import client_for
+from connector.modules.order_status.fluent_settings import load_mappings
 from connector.modules.order_status.mapping import DEFAULTS
-from connector.modules.order_status.settings import load_mappings
 from connector.runtime import Runtime
 from connector.settings_file import Route
 

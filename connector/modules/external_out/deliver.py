@@ -25,8 +25,8 @@ from connector.clients.errors import ApiError
 from connector.clients.webhook import AddressPolicy, WebhookClient
 from connector.context import Caches, Services
 from connector.errors import ConfigError
+from connector.modules.external_out.options import module_settings, resolve_target
 from connector.modules.external_out.service import DELIVER_TASK
-from connector.modules.external_out.settings import module_settings, resolve_target
 from connector.store import outbox
 
 log = logging.getLogger(__name__)

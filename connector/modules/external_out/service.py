@@ -14,7 +14,7 @@ from typing import Any
 
 from connector.context import HandlerContext, Services
 from connector.errors import ConfigError, PermanentError
-from connector.modules.external_out.settings import resolve_target
+from connector.modules.external_out.options import resolve_target
 from connector.modules.external_out.template import context_for, render
 from connector.store import outbox
 

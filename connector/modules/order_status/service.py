@@ -29,8 +29,11 @@ from connector.fluent_orders.ct_types import (
 from connector.fluent_orders.options import merged_options
 from connector.fluent_orders.ordering import OrderingRule, Watermark, newest
 from connector.fluent_orders.pair import load_order_pair
+from connector.modules.order_status.fluent_settings import (
+    DEFAULT_TTL_SECONDS,
+    load_mappings,
+)
 from connector.modules.order_status.mapping import defaults, state_actions
-from connector.modules.order_status.settings import DEFAULT_TTL_SECONDS, load_mappings
 from connector.store import watermarks
 
 log = logging.getLogger(__name__)
