@@ -1,19 +1,49 @@
-"""Reading a module's YAML options (``modules.<name>``) with types and bounds.
+"""Reading a module's YAML options (``modules.<name>``): the one options pattern.
 
-Shared by the Fluent -> CT batch modules (locations, inventory). Every problem raises
-ConfigError naming the option (``modules.<name>.<option>``); an absent section or option
-means the documented default.
+Every module with options has an ``options.py`` holding a frozen dataclass built from
+its section (``from_section``); unknown keys are rejected naming the section, with a
+"did you mean" hint (``reject_unknown``). ``Options`` gives typed, bounded access to a
+section's values. Every problem raises ConfigError naming the option
+(``modules.<name>.<option>``); an absent section or option means the documented default.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import fields, is_dataclass
 from datetime import timedelta
 from typing import Any
 
 from connector.config import Config
 from connector.errors import ConfigError, MissingSetting
 from connector.sync.stream import StreamOptions
+
+
+def reject_unknown(section: str, raw: Mapping[str, Any], known: Iterable[str]) -> None:
+    """ConfigError naming ``section`` and every unknown key (with the closest known one)."""
+    names = sorted(set(known))
+    unknown = sorted(str(key) for key in set(raw) - set(names))
+    if not unknown:
+        return
+    parts = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        parts.append(f"{section}.{key}{hint}")
+    raise ConfigError(
+        f"unknown option(s) {', '.join(parts)}; {section} knows: {', '.join(names)}"
+    )
+
+
+def field_names(cls: Any) -> list[str]:
+    """The field names of an options dataclass (the keys its section may hold)."""
+    assert is_dataclass(cls)
+    return [f.name for f in fields(cls)]
+
+
+def section_of(module: str) -> str:
+    return f"modules.{module}"
 
 
 def require_settings(
@@ -41,11 +71,18 @@ def require_settings(
 class Options:
     """Typed access to one module's options mapping."""
 
-    def __init__(self, module: str, raw: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self,
+        module: str,
+        raw: Mapping[str, Any] | None,
+        known: Iterable[str] | None = None,
+    ) -> None:
         if raw is not None and not isinstance(raw, Mapping):
             raise ConfigError(f"modules.{module} must be a mapping")
         self.module = module
         self.raw = dict(raw or {})
+        if known is not None:
+            reject_unknown(section_of(module), self.raw, known)
 
     def _name(self, option: str) -> str:
         return f"modules.{self.module}.{option}"

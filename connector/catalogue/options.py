@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from connector.errors import ConfigError
+from connector.options import reject_unknown
 from connector.sync.stream import StreamOptions
 
 DELETE_POLICIES = ("deactivate", "ignore")
@@ -55,7 +56,9 @@ def describe(errors: Any, prefix: str) -> str:
 
 
 def load(schema: Schema, raw: Mapping[str, Any] | None, module: str) -> dict[str, Any]:
-    """Validate ``modules.<module>``; ConfigError names the bad field."""
+    """Validate ``modules.<module>``; ConfigError names the bad field (an unknown key
+    with the closest known one)."""
+    reject_unknown(f"modules.{module}", dict(raw or {}), schema.fields)
     try:
         return dict(schema.load(dict(raw or {})))
     except ValidationError as exc:

@@ -7,10 +7,11 @@ with a ConfigError naming ``modules.customers.<option>``. Must not do I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.errors import ConfigError
+from connector.options import field_names, reject_unknown
 
 SECTION = "modules.customers"
 USERNAME_RULES = ("retailer_email", "email")
@@ -60,13 +61,7 @@ class CustomerOptions:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> CustomerOptions:
         raw = dict(raw or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ConfigError(
-                f"{SECTION}: unknown option(s) {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(known))})"
-            )
+        reject_unknown(SECTION, raw, field_names(cls))
         out: dict[str, Any] = {}
         for name in ("default_first_name", "default_timezone"):
             if name in raw:

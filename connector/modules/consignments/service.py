@@ -22,23 +22,19 @@ from connector.fluent_orders.ct_types import (
     type_draft,
     update_order,
 )
-from connector.fluent_orders.options import merged_options
 from connector.fluent_orders.pair import load_order_pair
 from connector.modules.consignments.actions import delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
     DELIVERY_STATUS_FIELD,
     PARCEL_URL_FIELD,
-    TrackingUrls,
     plan_deliveries,
 )
+from connector.modules.consignments.options import ConsignmentOptions
 
 log = logging.getLogger(__name__)
 
 MODULE = "consignments"
-DEFAULT_PARCEL_TYPE_KEY = "fluent-parcel"
-DEFAULT_DELIVERY_TYPE_KEY = "fluent-delivery"
-DEFAULT_KEY_PREFIX = "fluent-"
 
 
 def parcel_type_draft(key: str) -> dict[str, Any]:
@@ -65,15 +61,17 @@ def delivery_type_draft(key: str) -> dict[str, Any]:
 def handle(ctx: HandlerContext) -> dict[str, Any]:
     runtime = ctx.services
     setup = ct_setup(runtime.caches)
-    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
+    options = ConsignmentOptions.from_section(
+        runtime.config.options(MODULE), ctx.route.options
+    )
     order, ct_order = load_order_pair(runtime, ctx.payload, consignments=True)
     ct = runtime.ct()
     result: dict[str, Any] = {"fluentOrder": order["ref"], "ctOrder": ct_order["id"]}
     plans = plan_deliveries(
         order,
         match_line_items(ct_order, order["items"]),
-        TrackingUrls.from_options(options),
-        str(options.get("delivery_key_prefix", DEFAULT_KEY_PREFIX)),
+        options.tracking,
+        options.delivery_key_prefix,
     )
     result["consignments"] = [p.consignment_ref for p in plans]
     if not plans:
@@ -83,15 +81,11 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         return {**result, "actions": [], "skipped": "no_shipping_info"}
     parcel_type = setup.ensure_type(
         ct,
-        parcel_type_draft(
-            str(options.get("parcel_type_key") or DEFAULT_PARCEL_TYPE_KEY)
-        ),
+        parcel_type_draft(options.parcel_type_key),
     ).id
     delivery_type = setup.ensure_type(
         ct,
-        delivery_type_draft(
-            str(options.get("delivery_type_key") or DEFAULT_DELIVERY_TYPE_KEY)
-        ),
+        delivery_type_draft(options.delivery_type_key),
     ).id
     updated, applied = update_order(
         ct,

@@ -10,11 +10,9 @@ It must not change order states or deliveries.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from connector.context import HandlerContext
-from connector.errors import ConfigError
 from connector.fluent_orders.ct_orders import (
     custom_type_id,
     match_line_items,
@@ -26,7 +24,6 @@ from connector.fluent_orders.ct_types import (
     type_draft,
     update_order,
 )
-from connector.fluent_orders.options import as_mapping, merged_options
 from connector.fluent_orders.pair import load_order_pair
 from connector.modules.fulfilments.mapping import (
     FIELDS,
@@ -36,13 +33,11 @@ from connector.modules.fulfilments.mapping import (
     line_progress,
     state_transitions,
 )
+from connector.modules.fulfilments.options import FulfilmentOptions
 
 log = logging.getLogger(__name__)
 
 MODULE = "fulfilments"
-MODES = ("custom_fields", "states", "both")
-DEFAULT_TYPE_KEY = "fluent-line-item"
-DEFAULT_STATES = {"filled": "fluent-filled", "rejected": "fluent-rejected"}
 INITIAL_STATE_KEY = "Initial"
 
 
@@ -55,29 +50,24 @@ def line_item_type_draft(key: str) -> dict[str, Any]:
     )
 
 
-def _mode(options: Mapping[str, Any]) -> str:
-    mode = str(options.get("mode", "custom_fields"))
-    if mode not in MODES:
-        raise ConfigError(f"modules.fulfilments.mode must be one of {', '.join(MODES)}")
-    return mode
-
-
 def handle(ctx: HandlerContext) -> dict[str, Any]:
     runtime = ctx.services
     setup = ct_setup(runtime.caches)
-    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
-    mode = _mode(options)
+    options = FulfilmentOptions.from_section(
+        runtime.config.options(MODULE), ctx.route.options
+    )
+    mode = options.mode
     order, ct_order = load_order_pair(runtime, ctx.payload, fulfilments=True)
     ct = runtime.ct()
     match = match_line_items(ct_order, order["items"])
     progress = line_progress(order, match)
     type_id = None
     if mode in ("custom_fields", "both"):
-        type_key = str(options.get("line_item_type_key") or DEFAULT_TYPE_KEY)
+        type_key = options.line_item_type_key
         type_id = setup.ensure_type(ct, line_item_type_draft(type_key)).id
     state_ids: dict[str, str] = {}
     if mode in ("states", "both"):
-        states = {**DEFAULT_STATES, **as_mapping(options.get("states"), "states")}
+        states = options.states
         state_ids = {
             role: setup.ensure_state(ct, str(states[role]))
             for role in ("filled", "rejected")

@@ -25,7 +25,8 @@ from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
 from connector.context import Services
 from connector.modules.inventory.mapping import InventoryRules, plan_position
-from connector.options import Options, require_settings
+from connector.modules.inventory.options import InventoryOptions
+from connector.options import require_settings
 from connector.store.fingerprints import Stored
 from connector.sync.stream import (
     Page,
@@ -203,20 +204,20 @@ def build(
         fluent=("FLUENT_VIRTUAL_CATALOGUE_REF",),
         others={"CTP_INVENTORY_CHANNEL_KEY": config.ct.inventory_channel_key},
     )
-    opts = Options("inventory", {**config.options("inventory"), **(overrides or {})})
+    opts = InventoryOptions.from_section(
+        {**config.options("inventory"), **(overrides or {})}
+    )
     assert config.fluent.virtual_catalogue_ref and config.ct.inventory_channel_key
     rules = InventoryRules(
         channel_key=config.ct.inventory_channel_key,
-        inactive_statuses=opts.texts(
-            "inactive_statuses", ("INACTIVE",), allow_empty=True
-        ),
+        inactive_statuses=opts.inactive_statuses,
     )
     return InventoryStream(
         runtime.ct(),
         runtime.fluent(),
         config.fluent.virtual_catalogue_ref,
         rules,
-        opts.stream(batch_size=25, max_in_flight=8, overlap_seconds=120),
-        page_size=opts.integer("page_size", 5000, 1, 5000),
-        group_ref=opts.text("group_ref", None),
+        opts.stream,
+        page_size=opts.page_size,
+        group_ref=opts.group_ref,
     )

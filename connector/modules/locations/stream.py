@@ -23,7 +23,8 @@ from connector.context import Services
 from connector.modules.locations.actions import channel_actions, channel_draft
 from connector.modules.locations.custom_type import ensure_type
 from connector.modules.locations.mapping import LocationRules, plan_location
-from connector.options import Options, require_settings
+from connector.modules.locations.options import LocationsOptions
+from connector.options import require_settings
 from connector.store.fingerprints import Stored
 from connector.sync.stream import (
     Page,
@@ -156,20 +157,17 @@ class LocationsStream(Stream):
         )
 
 
-def rules_from(runtime: Services, opts: Options) -> LocationRules:
+def rules_from(runtime: Services, opts: LocationsOptions) -> LocationRules:
     network = runtime.config.fluent.network_ref
-    if not opts.flag("network_filter", True):
+    if not opts.network_filter:
         network = None
     return LocationRules(
-        channel_key_prefix=opts.text("channel_key_prefix", "") or "",
-        locales=opts.texts("locales", ("en",)),
-        custom_type_key=opts.text("custom_type_key", "fluent-location")
-        or "fluent-location",
+        channel_key_prefix=opts.channel_key_prefix,
+        locales=opts.locales,
+        custom_type_key=opts.custom_type_key,
         network_ref=network,
-        active_statuses=opts.texts("active_statuses", ("ACTIVE",)),
-        inactive_remove_inventory_supply=opts.flag(
-            "inactive_remove_inventory_supply", False
-        ),
+        active_statuses=opts.active_statuses,
+        inactive_remove_inventory_supply=opts.inactive_remove_inventory_supply,
     )
 
 
@@ -179,12 +177,14 @@ def build(
     """The stream factory of SPEC.batch; ``overrides`` replace YAML options (tests)."""
     config = runtime.config
     require_settings(config, "locations sync")
-    opts = Options("locations", {**config.options("locations"), **(overrides or {})})
+    opts = LocationsOptions.from_section(
+        {**config.options("locations"), **(overrides or {})}
+    )
     return LocationsStream(
         runtime.ct(),
         runtime.fluent(),
         rules_from(runtime, opts),
-        opts.stream(batch_size=25, max_in_flight=4, overlap_seconds=120),
-        page_size=opts.integer("page_size", 100, 1, 5000),
-        incremental=opts.flag("incremental", True),
+        opts.stream,
+        page_size=opts.page_size,
+        incremental=opts.incremental,
     )

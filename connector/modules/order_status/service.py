@@ -26,20 +26,18 @@ from connector.fluent_orders.ct_types import (
     type_draft,
     update_order,
 )
-from connector.fluent_orders.options import merged_options
-from connector.fluent_orders.ordering import OrderingRule, Watermark, newest
+from connector.fluent_orders.ordering import Watermark, newest
 from connector.fluent_orders.pair import load_order_pair
 from connector.modules.order_status.fluent_settings import (
-    DEFAULT_TTL_SECONDS,
     load_mappings,
 )
-from connector.modules.order_status.mapping import defaults, state_actions
+from connector.modules.order_status.mapping import state_actions
+from connector.modules.order_status.options import OrderStatusOptions
 from connector.store import watermarks
 
 log = logging.getLogger(__name__)
 
 MODULE = "order_status"
-DEFAULT_TYPE_KEY = "fluent-order"
 FIELD_STATUS = "fluentOrderStatus"
 FIELD_UPDATED_ON = "fluentUpdatedOn"
 
@@ -100,21 +98,23 @@ def watermark_actions(
 def handle(ctx: HandlerContext) -> dict[str, Any]:
     runtime = ctx.services
     setup = ct_setup(runtime.caches)
-    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
-    rule = OrderingRule.from_options(options)
+    options = OrderStatusOptions.from_section(
+        runtime.config.options(MODULE), ctx.route.options
+    )
+    rule = options.rule
     order, ct_order = load_order_pair(runtime, ctx.payload)
     fluent = runtime.fluent()
     ct = runtime.ct()
     mappings = load_mappings(
         fluent,
-        defaults(options.get("default_mappings")),
-        float(options.get("settings_ttl_seconds", DEFAULT_TTL_SECONDS)),
+        options.default_mappings,
+        options.settings_ttl_seconds,
         runtime.caches.get("order_status.mappings", dict),
     )
     incoming = Watermark(order.get("status"), order.get("updatedOn"))
     stored = watermarks.lookup(runtime.store, order["ref"])
     stored_mark = Watermark(stored.status, stored.updated_on) if stored else None
-    type_key = options.get("order_type_key", DEFAULT_TYPE_KEY)
+    type_key = options.order_type_key
     our_type = setup.ensure_type(ct, order_type_draft(type_key)) if type_key else None
     verdict: dict[str, Any] = {}
 

@@ -7,11 +7,12 @@ Owns: parsing the section into ``OrderOptions`` (ConfigError naming
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.errors import ConfigError
 from connector.fluent_customers.options import text
+from connector.options import field_names, reject_unknown
 
 SECTION = "modules.orders"
 ORDER_TYPES = ("HD", "CC")
@@ -52,13 +53,7 @@ class OrderOptions:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrderOptions:
         raw = dict(raw or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ConfigError(
-                f"{SECTION}: unknown option(s) {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(known))})"
-            )
+        reject_unknown(SECTION, raw, field_names(cls))
         out: dict[str, Any] = {}
         if raw.get("ref_prefix") is not None:
             if not isinstance(raw["ref_prefix"], str):

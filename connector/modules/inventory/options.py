@@ -1,0 +1,34 @@
+"""Options of the inventory module (YAML ``modules.inventory``); unknown keys are
+rejected naming the section."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connector.options import Options
+from connector.sync.stream import StreamOptions
+
+STREAM_KEYS = ("batch_size", "max_in_flight", "overlap_seconds")
+
+
+@dataclass(frozen=True)
+class InventoryOptions:
+    stream: StreamOptions
+    inactive_statuses: tuple[str, ...] = ("INACTIVE",)
+    page_size: int = 5000
+    group_ref: str | None = None
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any] | None) -> InventoryOptions:
+        known = [*STREAM_KEYS, *(f for f in cls.__dataclass_fields__ if f != "stream")]
+        opts = Options("inventory", section, known)
+        return cls(
+            stream=opts.stream(batch_size=25, max_in_flight=8, overlap_seconds=120),
+            inactive_statuses=opts.texts(
+                "inactive_statuses", ("INACTIVE",), allow_empty=True
+            ),
+            page_size=opts.integer("page_size", 5000, 1, 5000),
+            group_ref=opts.text("group_ref", None),
+        )
