@@ -1,4 +1,4 @@
-"""Settings of external_out: the module options, named targets and route options.
+"""Options of external_out: the module options, named targets and route options.
 
 ``modules.external_out`` holds the SSRF allow-list (``allow_networks``, ``allow_hosts``),
 defaults (``timeout_seconds``, ``max_attempts``, ``backoff_base``, ``backoff_max``,
@@ -26,6 +26,7 @@ from connector.config import RetryPolicy
 from connector.context import Services
 from connector.errors import ConfigError
 from connector.modules.external_out.template import check_template
+from connector.options import reject_unknown
 from connector.payload import describe_errors
 
 MODULE = "external_out"
@@ -86,8 +87,10 @@ class Target:
 
 
 def module_settings(runtime: Services) -> ModuleSettings:
+    raw = dict(runtime.config.options(MODULE))
+    reject_unknown(f"modules.{MODULE}", raw, _ModuleSchema().fields)
     try:
-        data = _ModuleSchema().load(dict(runtime.config.options(MODULE)))
+        data = _ModuleSchema().load(raw)
     except ValidationError as exc:
         raise ConfigError(
             f"modules.external_out: {describe_errors(exc.messages)}"
