@@ -33,7 +33,7 @@ class ModuleSpec:
     - ``handlers``: registered handler name -> dotted path ``package.module:function``
       (imported lazily, in the worker);
     - ``routes``: default routes (the YAML file may replace one by name or add more);
-    - ``batch``: dotted path of a factory ``(runtime) -> sync.Stream`` for batch syncs;
+    - ``batch``: dotted path of a factory ``(services) -> sync.Stream`` for batch syncs;
       ``every_seconds`` its default beat interval (None: no beat entry, CLI/API only);
     - ``periodic``: other beat entries (pollers, sweepers, summaries).
     """
