@@ -20,18 +20,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connector.models import utcnow
-from connector.store import checkpoints, fingerprints, runs
+from connector.store import checkpoints, runs
 from connector.store.db import Store
-from connector.store.fingerprints import Stored
 from connector.sync.stats import SyncStats
-from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
+from connector.sync.stream import Page, Planned, Skip, Stream, Window
+from connector.sync.write import write_planned
 from connector.version import APP_VERSION
 
 log = logging.getLogger(__name__)
 
 LEASE_TTL_SECONDS = 600.0
-MAX_PLAN_LINES = 200
-WRITTEN = ("created", "updated", "unchanged")
 
 Progress = Callable[[SyncStats], None]
 
@@ -207,57 +205,12 @@ class SyncEngine:
             except Exception as exc:  # a mapping bug must not stop the run
                 key = str(record.get("id") if isinstance(record, dict) else record)
                 stats.fail(key, f"mapping failed: {type(exc).__name__}: {exc}")
-        module = self.stream.module
-        known = fingerprints.lookup(self.store, module, (p.key for p in planned))
-        hashes = {p.key: fingerprints.fingerprint(p.payload) for p in planned}
-        changed = [
-            p
-            for p in planned
-            if force or p.key not in known or known[p.key].hash != hashes[p.key]
-        ]
-        stats.unchanged += len(planned) - len(changed)
-        if dry_run:
-            for p in changed:
-                action = "update" if p.key in known else "create"
-                if action == "create":
-                    stats.created += 1
-                else:
-                    stats.updated += 1
-                if len(stats.plan) < MAX_PLAN_LINES:
-                    stats.plan.append(f"{action} {p.target_ref or p.key}")
-            return
-        size = max(1, self.stream.options.batch_size)
-        for level in sorted({p.level for p in changed}):
-            items = [p for p in changed if p.level == level]
-            batches = [items[i : i + size] for i in range(0, len(items), size)]
-            futures = [pool.submit(self.stream.write, b, known) for b in batches]
-            stats.batches += len(batches)
-            saved: list[Stored] = []
-            error: BaseException | None = None
-            for batch, future in zip(batches, futures, strict=True):
-                try:
-                    results = future.result()
-                except Exception as exc:  # keep what other batches wrote, then stop
-                    error = error or exc
-                    continue
-                by_key = {p.key: p for p in batch}
-                for outcome in results:
-                    self._count(outcome, stats)
-                    written = by_key.get(outcome.key)
-                    if written is not None and outcome.status in WRITTEN:
-                        ref = outcome.target_ref or written.target_ref
-                        saved.append(Stored(written.key, ref, hashes[written.key]))
-            fingerprints.save(self.store, module, saved)
-            if error is not None:
-                raise error
-
-    @staticmethod
-    def _count(outcome: WriteOutcome, stats: SyncStats) -> None:
-        if outcome.status == "created":
-            stats.created += 1
-        elif outcome.status == "updated":
-            stats.updated += 1
-        elif outcome.status == "unchanged":
-            stats.unchanged += 1
-        else:
-            stats.fail(outcome.key, outcome.error or "write failed")
+        write_planned(
+            self.store,
+            self.stream,
+            planned,
+            stats,
+            pool=pool,
+            dry_run=dry_run,
+            force=force,
+        )
