@@ -1,4 +1,6 @@
-"""The per-process runtime: config, store, registry, API clients, broker publishing.
+"""The per-process runtime: config, store, registry, API clients, broker publishing,
+caches. The one place that wires things together; it implements ``context.Services``,
+which is all the modules see of it (they never import this file).
 
 One ``Runtime`` is shared by the Flask app, the Celery app and the CLI of a process.
 Everything expensive is created on first use, so the web process never builds API
@@ -51,12 +53,6 @@ class Runtime:
     @cached_property
     def notifier(self) -> Notifier:
         return Notifier.from_config(self.config)
-
-    def spec(self, module: str) -> ModuleSpec:
-        for spec in self.specs:
-            if spec.name == module:
-                return spec
-        raise KeyError(module)
 
     # -- API clients (one per process, thread-safe sessions) -------------------------
     def ct(self) -> CommercetoolsClient:
