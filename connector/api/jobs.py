@@ -114,7 +114,14 @@ JOB_PARAM = {
     body_required=False,
     responses={
         202: json_response(
-            "Run recorded and queued", "#JobStarted", headers={"Location": {}}
+            "Run recorded and queued (a Fluent job name answers as the scheduler)",
+            {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/JobStarted"},
+                    {"$ref": "#/components/schemas/FluentJobStarted"},
+                ]
+            },
+            headers={"Location": {}},
         ),
         400: INVALID,
         401: ERROR,
