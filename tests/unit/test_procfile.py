@@ -47,7 +47,9 @@ def test_flower_without_auth_listens_on_loopback_only(monkeypatch) -> None:
 
 
 def test_flower_with_auth_listens_publicly_and_requires_it(monkeypatch) -> None:
-    conf = flower(monkeypatch, FLOWER_BASIC_AUTH="ops:pw1,admin:pw2", FLOWER_PORT="6000")
+    conf = flower(
+        monkeypatch, FLOWER_BASIC_AUTH="ops:pw1,admin:pw2", FLOWER_PORT="6000"
+    )
     assert conf["address"] == "0.0.0.0"
     assert conf["basic_auth"] == ["ops:pw1", "admin:pw2"]
     assert conf["port"] == 6000
