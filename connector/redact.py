@@ -30,11 +30,10 @@ SECRET_PARAMS = (
     "sig",
     "code",
 )
-_PARAM = re.compile(
-    r"(?i)(?<![A-Za-z0-9_])((?:%s)=)[^&\s\"'#;,]+" % "|".join(SECRET_PARAMS)
-)
+_NAMES = "|".join(SECRET_PARAMS)
+_PARAM = re.compile(rf"(?i)(?<![A-Za-z0-9_])((?:{_NAMES})=)[^&\s\"'#;,]+")
 # the same names as JSON string members (e.g. a log record's `extra` dumped as JSON)
-_JSON = re.compile(r'(?i)("(?:%s)"\s*:\s*")(?:[^"\\]|\\.)*"' % "|".join(SECRET_PARAMS))
+_JSON = re.compile(rf'(?i)("(?:{_NAMES})"\s*:\s*")(?:[^"\\]|\\.)*"')
 # `Authorization: Bearer xyz`, `Basic xyz` wherever they appear in a message
 _SCHEME = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
 # header values that are secrets as a whole (lower-case names)
