@@ -347,6 +347,9 @@ def main() -> None:
                     "4",
                     "--log-level",
                     "warning",
+                    # gunicorn.conf.py (the Procfile's) is loaded; no access lines here
+                    "--access-logfile",
+                    "/dev/null",
                 ],
                 env=env,
                 cwd=ROOT,
