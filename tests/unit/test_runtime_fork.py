@@ -9,7 +9,9 @@ from connector.runtime import Runtime
 from connector.sandbox.serve import connector_env
 
 
-def test_after_fork_forgets_connections_clients_and_token_caches(tmp_path: Path) -> None:
+def test_after_fork_forgets_connections_clients_and_token_caches(
+    tmp_path: Path,
+) -> None:
     env = {
         **connector_env("http://127.0.0.1:9", "http://127.0.0.1:9", ""),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
