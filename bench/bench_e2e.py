@@ -241,20 +241,26 @@ def finished_rows(database_url: str) -> list[tuple[str, str, str, datetime | Non
         ).fetchall()
 
 
-def group_rss_mb(pgid: int) -> float:
-    """Sum of VmRSS over the processes of a process group (Linux /proc)."""
-    total = 0
+def group_rss_mb(pgid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MB summed over a process group (Linux /proc).
+
+    RSS counts pages shared by the forked pool processes once per process; PSS splits
+    them, so it is what the group really costs.
+    """
+    rss = pss = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if int(fields[2]) != pgid:
                 continue
-            for line in (stat.parent / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            for line in (stat.parent / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
         except (OSError, ValueError, IndexError):
             continue
-    return total / 1024
+    return rss / 1024, pss / 1024
 
 
 def pct(values: list[float], p: float) -> float:
@@ -448,7 +454,10 @@ def main() -> None:
         f" (target rate {args.rate:.0f}/s), sandbox latency {args.latency_ms:.0f} ms per"
         f" API call, worker {args.pool} -c {args.worker_concurrency}, {os.cpu_count()} CPUs"
     )
-    print(f"worker RSS (main + pool) after the run: {rss:.0f} MB")
+    print(
+        f"worker memory (main + pool) after the run: RSS {rss[0]:.0f} MB,"
+        f" PSS {rss[1]:.0f} MB"
+    )
     ends = [f.timestamp() for i, _, st, f in rows if st == "done" and f and i in sent]
     if ends:
         span = max(ends) - min(sent.values())

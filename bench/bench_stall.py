@@ -39,6 +39,7 @@ sys.path.insert(0, str(BENCH))
 from bench_e2e import (  # noqa: E402
     WEBHOOK,
     finished_rows,
+    group_rss_mb,
     recorded_webhooks,
     seed,
     wait_port,
@@ -189,6 +190,7 @@ def scenario(
                 break
             time.sleep(0.5)
         rows = [x for x in finished_rows(database_url) if x[0] in sent]
+        memory = group_rss_mb(procs[-1].pid)
         lat = sorted(
             f.timestamp() - sent[i] for i, _, s, f in rows if s == "done" and f
         )
@@ -204,6 +206,7 @@ def scenario(
         "within": {w: sum(1 for x in lat if x <= w) for w in (5, 30, args.window)},
         "p50": statistics.median(lat) if lat else None,
         "max": lat[-1] if lat else None,
+        "pss": memory[1],
     }
 
 
@@ -273,6 +276,7 @@ def main() -> None:
     print(
         f"{'pool':<10}{'-c':>4}{'hung':>6}{'<=5s':>7}{'<=30s':>7}"
         f"{'<=' + str(int(args.window)) + 's':>7}{'p50 s':>8}{'max s':>8}"
+        f"{'PSS MB':>8}"
     )
     for pool, conc, hung, res in results:
         w = res["within"]
@@ -280,7 +284,7 @@ def main() -> None:
         mx = f"{res['max']:.2f}" if res["max"] is not None else "-"
         print(
             f"{pool:<10}{conc:>4}{hung:>6}{w[5]:>7}{w[30]:>7}"
-            f"{w[args.window]:>7}{p50:>8}{mx:>8}"
+            f"{w[args.window]:>7}{p50:>8}{mx:>8}{res['pss']:>8.0f}"
         )
 
 
