@@ -1,4 +1,4 @@
-"""Redaction of secrets in log text: query-string tokens, credentials in headers.
+"""Redaction of secrets in log text: query-string tokens, credentials, e-mail addresses.
 
 The one place that knows what a secret looks like in a log line. Used by the app's log
 formatter (connector.logs) and by gunicorn's access/error logger (connector.gunicorn_logging).
@@ -36,6 +36,10 @@ _PARAM = re.compile(rf"(?i)(?<![A-Za-z0-9_])((?:{_NAMES})=)[^&\s\"'#;,]+")
 _JSON = re.compile(rf'(?i)("(?:{_NAMES})"\s*:\s*")(?:[^"\\]|\\.)*"')
 # `Authorization: Bearer xyz`, `Basic xyz` wherever they appear in a message
 _SCHEME = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+# e-mail addresses (customer personal data that API error texts may quote)
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+)
 # header values that are secrets as a whole (lower-case names)
 SECRET_HEADERS = frozenset(
     {
@@ -56,9 +60,11 @@ SECRET_HEADERS = frozenset(
 
 
 def redact(text: str) -> str:
-    """``text`` with credential values in query strings and auth schemes replaced."""
-    if "=" not in text and " " not in text and ":" not in text:
+    """``text`` with credential values (query strings, auth schemes, secret-named JSON
+    members) and e-mail addresses replaced."""
+    if "=" not in text and " " not in text and ":" not in text and "@" not in text:
         return text
     text = _PARAM.sub(lambda m: m.group(1) + REDACTED, text)
     text = _JSON.sub(lambda m: m.group(1) + REDACTED + '"', text)
-    return _SCHEME.sub(lambda m: m.group(1) + " " + REDACTED, text)
+    text = _SCHEME.sub(lambda m: m.group(1) + " " + REDACTED, text)
+    return _EMAIL.sub("[email]", text) if "@" in text else text

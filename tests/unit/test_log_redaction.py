@@ -37,6 +37,12 @@ def test_redact_removes_the_secret(text: str) -> None:
     assert "[redacted]" in cleaned
 
 
+def test_redact_masks_email_addresses() -> None:
+    text = "fluent POST /graphql -> 409: customer Jane.Doe+1@Example.co.uk exists"
+    assert redact(text) == "fluent POST /graphql -> 409: customer [email] exists"
+    assert redact("redis://:**@127.0.0.1:6379/0") == "redis://:**@127.0.0.1:6379/0"
+
+
 def test_redact_keeps_ordinary_text() -> None:
     text = "GET /api/v1/messages?status=failed&monkey=1 HTTP/1.1 200 id=42"
     assert redact(text) == text
