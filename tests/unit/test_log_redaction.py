@@ -114,3 +114,15 @@ def test_shipped_gunicorn_config_uses_the_redacting_logger(monkeypatch) -> None:
     assert conf["logger_class"] == "connector.gunicorn_logging.RedactingLogger"
     assert conf["worker_class"] == "gthread"
     assert SECRET not in access_line(conf["access_log_format"])
+
+
+def test_gunicorn_error_log_is_redacted() -> None:
+    cfg = GunicornConfig()
+    logger = RedactingLogger(cfg)
+    stream = io.StringIO()
+    for handler in logger.error_log.handlers:
+        handler.setStream(stream)  # type: ignore[attr-defined]
+    logger.error("Error handling request %s", f"/webhooks/commercetools?token={SECRET}")
+    line = stream.getvalue()
+    assert "Error handling request /webhooks/commercetools?token=[redacted]" in line
+    assert SECRET not in line
