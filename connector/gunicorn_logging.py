@@ -9,23 +9,11 @@ error lines (e.g. "Error handling request /path?token=...") pass a redacting fil
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-from connector.redact import REDACTED, SECRET_HEADERS, redact
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites a record's message with ``redact`` (args folded in first)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+from connector.redact import REDACTED, SECRET_HEADERS, RedactingFilter, redact
 
 
 class RedactingLogger(Logger):

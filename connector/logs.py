@@ -2,7 +2,7 @@
 
 Never log secrets or customer personal data: handlers pass ids, not payloads. As a
 second line of defence every formatted line goes through ``connector.redact`` (query-string
-tokens, bearer credentials, secret-named JSON members).
+tokens, bearer credentials, secret-named JSON members, e-mail addresses).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ It must not be bypassed by logging raw request data elsewhere: log ids, not payl
 
 from __future__ import annotations
 
+import logging
 import re
 
 REDACTED = "[redacted]"
@@ -68,3 +69,21 @@ def redact(text: str) -> str:
     text = _JSON.sub(lambda m: m.group(1) + REDACTED + '"', text)
     text = _SCHEME.sub(lambda m: m.group(1) + " " + REDACTED, text)
     return _EMAIL.sub("[email]", text) if "@" in text else text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message (args folded in) and exception text with ``redact``.
+
+    For handlers whose formatter is not ours (gunicorn's, Celery's worker log).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(
+                logging.Formatter().formatException(record.exc_info)
+            )
+        return True

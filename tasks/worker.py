@@ -1,15 +1,23 @@
 """The ``celery -A tasks.worker`` target: the connector's Celery app with its schedule.
 
 Each prefork pool process starts with fresh per-process state (``Runtime.after_fork``):
-no database connection, HTTP session or token cache inherited from the parent.
+no database connection, HTTP session or token cache inherited from the parent. Celery's
+own log handlers get the redacting filter (no token, credential or e-mail in a line).
 """
 
 import gc
+import logging
 from typing import Any
 
-from celery.signals import worker_init, worker_process_init
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    worker_init,
+    worker_process_init,
+)
 
 from connector import create_app
+from connector.redact import RedactingFilter
 from tasks.schedule import build_schedule
 
 flask_app = create_app()
@@ -27,3 +35,11 @@ def _freeze_before_fork(**_: Any) -> None:
 @worker_process_init.connect
 def _fresh_process_state(**_: Any) -> None:
     celery.runtime.after_fork()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _redact_celery_logs(logger: logging.Logger, **_: Any) -> None:
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -126,3 +126,25 @@ def test_gunicorn_error_log_is_redacted() -> None:
     line = stream.getvalue()
     assert "Error handling request /webhooks/commercetools?token=[redacted]" in line
     assert SECRET not in line
+
+
+def test_filter_redacts_messages_and_exception_text_of_foreign_formatters() -> None:
+    from connector.redact import RedactingFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    log = logging.getLogger("test.redaction.celery")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        try:
+            raise RuntimeError(f"POST /hook?token={SECRET} for jane@example.com")
+        except RuntimeError:
+            log.exception("Task %s raised: Bearer %s", "x.handle_event", SECRET)
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "Task x.handle_event raised" in text and "RuntimeError" in text
+    assert SECRET not in text and "jane@example.com" not in text
