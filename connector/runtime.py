@@ -79,6 +79,20 @@ class Runtime:
                 self._clients["fluent"] = FluentClient.from_config(self.config)
             return self._clients["fluent"]
 
+    def after_fork(self) -> None:
+        """In a new pool process: drop what the parent process may have opened.
+
+        Pooled database connections and HTTP sessions must never be shared between
+        processes, and each process keeps its own OAuth token cache. The parent's
+        connections are forgotten, not closed (closing would break them for the parent).
+        """
+        self._lock = threading.Lock()
+        self._clients = {}
+        store = self.__dict__.get("store")
+        if store is not None:
+            store.engine.dispose(close=False)
+            store._local = threading.local()
+
     # -- broker -------------------------------------------------------------------------
     def enqueue(self, task: str, *, queue: str, **kwargs: Any) -> bool:
         """Publish a task by name; False (logged) if the broker is unreachable.
