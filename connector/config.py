@@ -79,6 +79,9 @@ class RetryPolicy:
     backoff_base: float = 2.0
     backoff_max: float = 300.0
     max_deliveries: int = 10  # redeliveries after worker loss before a row is failed
+    # a running message renews its lease every lease/4 s; a lease older than this means
+    # its worker died: the row is claimed again / re-published (recovery in seconds)
+    lease_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,12 @@ def _build(env: Mapping[str, str]) -> Config:
         backoff_max=_env_number(
             env, "CONNECTOR_RETRY_MAX_SECONDS", settings.retry.backoff_max
         ),
-        max_deliveries=settings.retry.max_deliveries,
+        max_deliveries=int(
+            _env_number(
+                env, "CONNECTOR_MAX_DELIVERIES", settings.retry.max_deliveries
+            )
+        ),
+        lease_seconds=_env_number(env, "CONNECTOR_LEASE_SECONDS", 20.0),
     )
     return Config(
         database_url=database_url,

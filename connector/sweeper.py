@@ -1,29 +1,70 @@
 """The sweeper: the store, not the broker, is the source of truth (DESIGN.md §8).
 
 Re-publishes rows left `received` (broker down at ingress), rows `queued`/`retrying`
-untouched for too long (broker lost them) and rows `processing` whose worker died; a
-row redelivered more than ``max_deliveries`` times is failed instead of looped.
+untouched for too long (broker lost them) and rows `processing` whose lease expired
+(their worker died); a row redelivered more than ``max_deliveries`` times is failed
+instead of looped.
+
+A Redis broker that restarted without its data is detected by its epoch key (set by the
+sweeper; gone after such a restart): then every `queued`/`retrying` row is re-published
+at once instead of after ``requeue_after_seconds``. RabbitMQ (durable quorum queues) and
+the embedded broker keep their messages, so they need no epoch.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
-from connector.dispatch import STALE_PROCESSING_SECONDS
 from connector.runtime import Runtime
 from connector.store import messages
 
 log = logging.getLogger(__name__)
 
 
+EPOCH_KEY = "connector:broker-epoch"
+# after a detected broker loss: rows queued more recently than this were published to
+# the restarted broker already
+LOSS_QUEUED_AFTER_SECONDS = 2.0
+
+
+def broker_lost_messages(runtime: Runtime) -> bool:
+    """True when a Redis broker has no epoch key: it (re)started empty (or this is the
+    first sweep ever). Sets a new epoch. False for other brokers or when unreachable."""
+    config = runtime.config
+    if config.embedded_broker or not config.broker_url.startswith(("redis", "rediss")):
+        return False
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            config.broker_url, socket_timeout=3, socket_connect_timeout=3
+        )
+        try:
+            created = client.set(
+                config.redis_key_prefix + EPOCH_KEY, uuid.uuid4().hex, nx=True
+            )
+        finally:
+            client.close()
+    except redis.RedisError as exc:
+        log.warning("broker.epoch.unreadable", extra={"error": str(exc)[:200]})
+        return False
+    if created:
+        log.warning("broker.epoch.new", extra={"requeue": "all queued rows"})
+    return bool(created)
+
+
 def sweep(runtime: Runtime) -> dict[str, Any]:
     config = runtime.config
+    queued_after = config.requeue_after_seconds
+    if broker_lost_messages(runtime):
+        queued_after = min(queued_after, LOSS_QUEUED_AFTER_SECONDS)
     rows = messages.sweep_candidates(
         runtime.store,
         received_after=config.sweep_after_seconds,
-        queued_after=config.requeue_after_seconds,
-        processing_after=STALE_PROCESSING_SECONDS,
+        queued_after=queued_after,
+        processing_after=config.retry.lease_seconds,
     )
     published, failed, unroutable = [], 0, 0
     for row in rows:

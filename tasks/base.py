@@ -31,6 +31,10 @@ class ConnectorTask(Task):
     reject_on_worker_lost = True
     ignore_result = True
     typing = True
+    # Celery's own retry counter never cuts a schedule short (its default is 3): the one
+    # bound is ``RetryPolicy.max_retries``, checked by ``dispatch.process`` against the
+    # row's attempt count in the store (and by ``run_batch`` for batch syncs).
+    max_retries = None
 
     @property
     def runtime(self) -> Runtime:
@@ -41,10 +45,11 @@ class ConnectorTask(Task):
 
 def run_event(task: ConnectorTask, message_id: int) -> dict[str, Any]:
     outcome = process(task.runtime, message_id)
-    if outcome.status == "retry":
+    if outcome.status in ("retry", "busy"):
+        # "busy": another delivery holds a live lease; look again when it would expire
         raise task.retry(
             countdown=outcome.retry_in,
-            max_retries=None,
+            max_retries=None,  # unlimited here: dispatch.process enforces the policy
             kwargs={"message_id": message_id},
         )
     return {"message_id": message_id, "status": outcome.status}
