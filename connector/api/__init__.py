@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from connector.api.auth import register_auth_limit
 from connector.api.availability import register_availability
 from connector.api.errors import register_error_handlers
 from connector.api.jobs import bp as jobs_bp
@@ -14,6 +15,7 @@ from connector.api.ops import bp as ops_bp
 
 def register_api(app: Flask) -> None:
     register_error_handlers(app)
+    register_auth_limit(app)
     app.register_blueprint(ops_bp)
     register_availability(app)
     app.register_blueprint(jobs_bp)
