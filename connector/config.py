@@ -105,6 +105,7 @@ class Config:
     sweep_after_seconds: float
     requeue_after_seconds: float
     extra: Mapping[str, Any] = field(default_factory=dict)
+    auth_failures_per_minute: int = 60  # per client, then 429 (0: no limit)
 
     @classmethod
     def from_env(
@@ -332,4 +333,7 @@ def _build(env: Mapping[str, str]) -> Config:
         sweep_after_seconds=_env_number(env, "CONNECTOR_SWEEP_AFTER_SECONDS", 30),
         requeue_after_seconds=_env_number(env, "CONNECTOR_REQUEUE_AFTER_SECONDS", 900),
         extra=settings.extra,
+        auth_failures_per_minute=int(
+            _env_number(env, "CONNECTOR_AUTH_FAILURES_PER_MINUTE", 60)
+        ),
     )

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from celery import Task, shared_task
 from connector.clients.errors import ApiError
 from connector.dispatch import backoff_delay, process
 from connector.errors import ConnectorError, TransientError
-from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery
+from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery, is_amqp
 from connector.models import utcnow
 from connector.runtime import Runtime
 from connector.store import checkpoints, runs
@@ -35,6 +36,13 @@ class ConnectorTask(Task):
     # bound is ``RetryPolicy.max_retries``, checked by ``dispatch.process`` against the
     # row's attempt count in the store (and by ``run_batch`` for batch syncs).
     max_retries = None
+
+    def retry(self, *args: Any, countdown: float | None = None, **kw: Any) -> Any:
+        # RabbitMQ's native delayed delivery takes whole seconds and refuses 0 < x < 1:
+        # round up (never shorter than the backoff or a Retry-After)
+        if countdown and is_amqp(str(self.app.conf.broker_url or "")):
+            countdown = float(math.ceil(countdown))
+        return super().retry(*args, countdown=countdown, **kw)
 
     @property
     def runtime(self) -> Runtime:

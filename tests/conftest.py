@@ -64,7 +64,7 @@ def fluent_sandbox(fluent_sandbox_server: SandboxServer) -> SandboxServer:
 PAYLOADS = TESTS_DIR / "payloads"
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=["sqlite", "postgres", "rabbitmq"])
 def foundation_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ):

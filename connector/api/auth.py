@@ -45,12 +45,14 @@ def require_token(view: F) -> F:
 def register_auth_limit(app: Flask) -> None:
     """Count every 401 against its client; beyond the limit answer 429 instead."""
     config = app.extensions["connector"].config
-    limiter = FailedAuthLimiter(config.redis_url, config.redis_key_prefix)
+    limiter = FailedAuthLimiter(
+        config.redis_url, config.redis_key_prefix, limit=config.auth_failures_per_minute
+    )
     app.extensions["auth_limiter"] = limiter
 
     @app.after_request
     def limit_failed_auth(response: Response) -> Response:
-        if response.status_code != 401:
+        if response.status_code != 401 or not limiter.limit:
             return response
         wait = limiter.failed(request.remote_addr or "unknown")
         if wait is None:
