@@ -106,6 +106,7 @@ class Config:
     requeue_after_seconds: float
     extra: Mapping[str, Any] = field(default_factory=dict)
     auth_failures_per_minute: int = 60  # per client, then 429 (0: no limit)
+    event_time_limit: float = 120.0  # hard limit of an event task; soft = hard - 15 s
 
     @classmethod
     def from_env(
@@ -336,4 +337,5 @@ def _build(env: Mapping[str, str]) -> Config:
         auth_failures_per_minute=int(
             _env_number(env, "CONNECTOR_AUTH_FAILURES_PER_MINUTE", 60)
         ),
+        event_time_limit=_env_number(env, "CONNECTOR_EVENT_TIME_LIMIT", 120.0),
     )

@@ -12,6 +12,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 from connector.clients.errors import ApiError
 from connector.config import RetryPolicy
 from connector.errors import ConfigError, PermanentError, TransientError
@@ -63,7 +65,8 @@ def backoff_delay(
 
 
 def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TransientError):
+    # the soft time limit interrupted a slow call: handlers are safe to run again
+    if isinstance(exc, (TransientError, SoftTimeLimitExceeded)):
         return True
     return isinstance(exc, ApiError) and exc.transient
 

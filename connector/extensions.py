@@ -27,7 +27,6 @@ from connector.runtime import Runtime
 log = logging.getLogger(__name__)
 
 QUEUES = ("events", "batch", "default")
-EVENT_TIME_LIMIT = 120  # hard limit of event handlers (seconds)
 BATCH_TIME_LIMIT = 3 * 3600  # hard limit of batch syncs
 
 
@@ -35,6 +34,10 @@ class EmbeddedBrokerTransport(SqlaTransport):
     """kombu's SQLAlchemy transport polling every 0.1 s (the default 1 s adds latency)."""
 
     polling_interval = 0.1
+
+
+def soft_limit(hard: float) -> float:
+    return max(hard - 15, hard * 0.8)
 
 
 def is_amqp(url: str) -> bool:
@@ -86,8 +89,10 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_time_limit": EVENT_TIME_LIMIT,
-        "task_soft_time_limit": EVENT_TIME_LIMIT - 15,
+        # the soft limit raises inside the handler (recorded, retried with backoff)
+        # before the hard one kills the child; API clients time out (30 s) before both
+        "task_time_limit": config.event_time_limit,
+        "task_soft_time_limit": soft_limit(config.event_time_limit),
         "task_default_queue": "default",
         "task_queues": queues_for(config.broker_url, config.redis_key_prefix),
         "task_routes": ("tasks.routing.route_task",),

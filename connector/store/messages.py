@@ -133,9 +133,16 @@ def finish(
     error: str | None = None,
     result: dict[str, Any] | None = None,
 ) -> None:
-    """Record the outcome of one attempt: done, failed or retrying."""
+    """Record the outcome of one attempt: done, failed or retrying.
+
+    ``deliveries`` counts claims that ended without an outcome (a worker lost); an
+    attempt that records `retrying` resets it, so the redelivery cap never cuts the
+    retry schedule short.
+    """
     now = utcnow()
     values: dict[str, Any] = {"status": status, "updated_at": now}
+    if status == "retrying":
+        values["deliveries"] = 0
     if status in ("done", "failed"):
         values["finished_at"] = now
     if error is not None:
