@@ -17,6 +17,7 @@ import logging
 import uuid
 from typing import Any
 
+from connector.models import utcnow
 from connector.runtime import Runtime
 from connector.store import messages
 
@@ -24,9 +25,7 @@ log = logging.getLogger(__name__)
 
 
 EPOCH_KEY = "connector:broker-epoch"
-# after a detected broker loss: rows queued more recently than this were published to
-# the restarted broker already
-LOSS_QUEUED_AFTER_SECONDS = 2.0
+BATCH = 500  # rows per sweep query
 
 
 def broker_lost_messages(runtime: Runtime) -> bool:
@@ -57,16 +56,35 @@ def broker_lost_messages(runtime: Runtime) -> bool:
 
 def sweep(runtime: Runtime) -> dict[str, Any]:
     config = runtime.config
-    queued_after = config.requeue_after_seconds
-    if broker_lost_messages(runtime):
-        queued_after = min(queued_after, LOSS_QUEUED_AFTER_SECONDS)
-    rows = messages.sweep_candidates(
-        runtime.store,
-        received_after=config.sweep_after_seconds,
-        queued_after=queued_after,
-        processing_after=config.retry.lease_seconds,
-    )
-    published, failed, unroutable = [], 0, 0
+    # a broker that lost its data: every row queued before now is re-published (in
+    # batches until none is left); duplicates of rows the new broker holds are harmless
+    # (the claim is atomic, a finished row is skipped)
+    lost_at = utcnow() if broker_lost_messages(runtime) else None
+    totals = {"republished": 0, "failed": 0, "unroutable": 0}
+    while True:
+        queued_after = config.requeue_after_seconds
+        if lost_at is not None:
+            queued_after = max(0.0, (utcnow() - lost_at).total_seconds())
+        rows = messages.sweep_candidates(
+            runtime.store,
+            received_after=config.sweep_after_seconds,
+            queued_after=queued_after,
+            processing_after=config.retry.lease_seconds,
+            limit=BATCH,
+        )
+        result, broker_down = _republish(runtime, rows)
+        for key, value in result.items():
+            totals[key] += value
+        if lost_at is None or broker_down or len(rows) < BATCH:
+            break
+    if totals["republished"] or totals["failed"]:
+        log.info("messages.sweep.done", extra=totals)
+    return totals
+
+
+def _republish(runtime: Runtime, rows: list[Any]) -> tuple[dict[str, int], bool]:
+    config = runtime.config
+    published, failed, unroutable = 0, 0, 0
     for row in rows:
         if row.deliveries >= config.retry.max_deliveries:
             error = f"delivered {row.deliveries} times without finishing (worker lost?)"
@@ -97,11 +115,10 @@ def sweep(runtime: Runtime) -> dict[str, Any]:
             messages.set_status(
                 runtime.store, row.id, "received", only_from=("queued",)
             )
-            break  # broker still down: try again next sweep
-        published.append(row.id)
-    if published or failed:
-        log.info(
-            "messages.sweep.done",
-            extra={"republished": len(published), "failed": failed},
-        )
-    return {"republished": len(published), "failed": failed, "unroutable": unroutable}
+            return _counts(published, failed, unroutable), True  # next sweep
+        published += 1
+    return _counts(published, failed, unroutable), False
+
+
+def _counts(published: int, failed: int, unroutable: int) -> dict[str, int]:
+    return {"republished": published, "failed": failed, "unroutable": unroutable}

@@ -94,7 +94,7 @@ def fault_env(tmp: Path, database_url: str, redis_url: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "CONNECTOR_REDIS_PREFIX": "",
         "CONNECTOR_CONFIG": str(Path(__file__).with_name("faults.yml")),
-        "CONNECTOR_MODULES": "",
+        "CONNECTOR_MODULES": "availability",  # no beat entries of its own
         "FLUENT_ACCOUNT_ID": "SANDBOX",
         "FLUENT_RETAILER_ID": "1",
         "FLUENT_WEBHOOK_PUBLIC_KEYS": signing.public_pem("primary"),
