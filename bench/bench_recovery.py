@@ -63,7 +63,9 @@ def wait_done(system: System, ids: list[int], timeout: float = 300) -> float:
 
 def worker_crash(system: System) -> float:
     worker = system.start_worker()
-    row_id = system.accept(id="bench-crash", name="fault.slow", entityRef="B-CRASH", sleep=90)
+    row_id = system.accept(
+        id="bench-crash", name="fault.slow", entityRef="B-CRASH", sleep=90
+    )
     procs.wait_until(lambda: system.effects("B-CRASH:start"), 30, "task started")
     worker.kill()
     system.workers.clear()
@@ -74,7 +76,9 @@ def worker_crash(system: System) -> float:
 
 def child_crash(system: System) -> float:
     worker = system.workers[0] if system.workers else system.start_worker()
-    row_id = system.accept(id="bench-child", name="fault.slow", entityRef="B-CHILD", sleep=90)
+    row_id = system.accept(
+        id="bench-child", name="fault.slow", entityRef="B-CHILD", sleep=90
+    )
     start = procs.wait_until(lambda: system.effects("B-CHILD:start"), 30, "started")
     child = int(start[0][4])
     assert child in worker.children()
@@ -86,7 +90,9 @@ def child_crash(system: System) -> float:
 def broker_restart(system: System, count: int) -> float:
     system.stop_workers()
     ids = [
-        system.accept(id=f"bench-lost-{i}", name="fault.record", entityRef=f"B-LOST-{i}")
+        system.accept(
+            id=f"bench-lost-{i}", name="fault.record", entityRef=f"B-LOST-{i}"
+        )
         for i in range(count)
     ]
     system.redis.restart()  # no RDB/AOF: every queued message is gone
@@ -97,7 +103,9 @@ def broker_restart(system: System, count: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=20, help="queued at the restart")
+    parser.add_argument(
+        "--messages", type=int, default=20, help="queued at the restart"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-recovery-"))
     redis = procs.PrivateRedis(tmp).start()
@@ -121,7 +129,9 @@ def main() -> None:
         store.dispose()
         services.drop_pg_database(name)
     print("recovery times, defaults (lease 20 s, sweep every 15 s, requeue 900 s)")
-    print(f"  worker crash (whole worker SIGKILL): {crash:6.1f} s after a new worker is ready")
+    print(
+        f"  worker crash (whole worker SIGKILL): {crash:6.1f} s after a new worker is ready"
+    )
     print(f"  worker child crash (pool child SIGKILL): {child:6.1f} s after the kill")
     print(
         f"  broker restart without persistence ({args.messages} queued): "

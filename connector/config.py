@@ -308,9 +308,7 @@ def _build(env: Mapping[str, str]) -> Config:
             env, "CONNECTOR_RETRY_MAX_SECONDS", settings.retry.backoff_max
         ),
         max_deliveries=int(
-            _env_number(
-                env, "CONNECTOR_MAX_DELIVERIES", settings.retry.max_deliveries
-            )
+            _env_number(env, "CONNECTOR_MAX_DELIVERIES", settings.retry.max_deliveries)
         ),
         lease_seconds=_env_number(env, "CONNECTOR_LEASE_SECONDS", 20.0),
     )

@@ -52,7 +52,9 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
             return response, 503
         if isinstance(exc, sa_exc.DataError):  # a value the database cannot hold
-            log.info("http.store.data_refused", extra={"error": type(exc.orig).__name__})
+            log.info(
+                "http.store.data_refused", extra={"error": type(exc.orig).__name__}
+            )
             return jsonify(
                 error="unstorable_value",
                 message="the body holds a value the store cannot hold",

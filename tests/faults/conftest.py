@@ -44,7 +44,9 @@ class System:
         self.workers.clear()
 
     # -- traffic ------------------------------------------------------------------
-    def post_fluent(self, *, base: str | None = None, **fields: Any) -> requests.Response:
+    def post_fluent(
+        self, *, base: str | None = None, **fields: Any
+    ) -> requests.Response:
         body = signing.fluent_body(**fields)
         return requests.post(
             f"{base or self.web.url}/api/v1/fluent-connect/webhook",

@@ -17,7 +17,9 @@ from tests.support import services
 def test_redis_restart_without_persistence_republishes_within_seconds(system):
     client = redis.Redis.from_url(system.redis.url)
     worker = system.start_worker()
-    procs.wait_until(lambda: client.exists(EPOCH_KEY), 10, "broker epoch set by a sweep")
+    procs.wait_until(
+        lambda: client.exists(EPOCH_KEY), 10, "broker epoch set by a sweep"
+    )
     worker.kill()
     system.workers.clear()
     queued = [
@@ -60,7 +62,9 @@ def test_rabbitmq_redelivers_a_killed_workers_message_without_a_sweeper(system):
     try:
         body = {"id": "rmq-1", "name": "fault.slow", "entityRef": "RMQ-1", "sleep": 30}
         resp = system.post_fluent(base=web.url, **body)
-        assert resp.status_code == 200 and resp.json()["status"] == "accepted", resp.text
+        assert resp.status_code == 200 and resp.json()["status"] == "accepted", (
+            resp.text
+        )
         row_id = int(resp.json()["id"])
         worker = procs.worker({**system.env, **env}, system.tmp)
         worker.argv.remove("-B")  # no beat, no sweeper

@@ -30,7 +30,9 @@ def test_worker_killed_mid_task_is_rerun_within_seconds_of_a_new_worker(system):
 
 def test_child_killed_mid_task_runs_again_but_never_concurrently(system):
     worker = system.start_worker()
-    row_id = system.accept(id="child-1", name="fault.slow", entityRef="CHILD-1", sleep=30)
+    row_id = system.accept(
+        id="child-1", name="fault.slow", entityRef="CHILD-1", sleep=30
+    )
     start = procs.wait_until(lambda: system.effects("CHILD-1:start"), 15, "started")
     child = int(start[0][4])
     assert child in worker.children()
@@ -44,7 +46,9 @@ def test_child_killed_mid_task_runs_again_but_never_concurrently(system):
     assert row.status == "done", row.last_error
     starts = system.effects("CHILD-1:start")
     assert len(starts) == 2
-    assert float(starts[1][3]) - float(starts[0][3]) >= 3.0  # lease 4 s after the last beat
+    assert (
+        float(starts[1][3]) - float(starts[0][3]) >= 3.0
+    )  # lease 4 s after the last beat
     assert len(system.effects("CHILD-1")) == 1
 
 
@@ -65,7 +69,9 @@ def test_poison_message_is_failed_after_the_redelivery_cap_while_others_flow(sys
 
 def test_sigterm_during_a_task_finishes_it_and_loses_nothing(system):
     worker = system.start_worker()
-    row_id = system.accept(id="term-1", name="fault.slow", entityRef="TERM-1", sleep=2.5)
+    row_id = system.accept(
+        id="term-1", name="fault.slow", entityRef="TERM-1", sleep=2.5
+    )
     procs.wait_until(lambda: system.effects("TERM-1:start"), 15, "task started")
     code = worker.terminate(timeout=30)  # warm shutdown waits for the running task
     system.workers.clear()
