@@ -21,6 +21,7 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 KEY = "connector:auth-failures:"
+REDIS_RETRY_SECONDS = 10.0
 
 
 class MemoryCounter:
@@ -76,16 +77,18 @@ class FailedAuthLimiter:
         self.clock = clock
         self.memory = MemoryCounter()
         self.redis = RedisCounter(redis_url, prefix) if redis_url else None
+        self._redis_down_until = 0.0  # after a failure, count in process for a while
 
     def failed(self, client: str) -> float | None:
         """Count one failed attempt; seconds to wait when over the limit, else None."""
         now = self.clock()
         index = int(now // self.window)
         count = None
-        if self.redis is not None:
+        if self.redis is not None and now >= self._redis_down_until:
             try:
                 count = self.redis.incr(client, index, self.window)
             except Exception as exc:  # Redis down: keep limiting in process
+                self._redis_down_until = now + REDIS_RETRY_SECONDS
                 log.warning("auth.limit.redis_failed", extra={"error": str(exc)[:200]})
         if count is None:
             count = self.memory.incr(client, index, self.window)
