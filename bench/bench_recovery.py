@@ -15,7 +15,10 @@ Measures:
   the lease);
 - broker restart: messages are queued on Redis with no worker running; Redis restarts
   without its data; time from Redis and a worker being back to every message done (the
-  sweeper sees the broker epoch key gone and re-publishes at once).
+  sweeper sees the broker epoch key gone and re-publishes at once);
+- broker outage: the same with the worker running through a Redis outage (``--outage``
+  s): time from Redis being back to every message done (the worker reconnects, the
+  next sweep re-publishes).
 
 Not a test. Run: ``.venv/bin/python bench/bench_recovery.py`` (``--messages``).
 """
@@ -101,6 +104,28 @@ def broker_restart(system: System, count: int) -> float:
     return wait_done(system, ids) - back
 
 
+def broker_outage(system: System, count: int, down: float) -> float:
+    """Redis down for ``down`` s under a running worker (both children busy, so the
+    queued messages sit on Redis when it dies)."""
+    system.stop_workers()
+    system.start_worker()
+    held = [
+        system.accept(
+            id=f"bench-hold-{i}", name="fault.slow", entityRef=f"B-HOLD-{i}", sleep=3
+        )
+        for i in range(2)
+    ]
+    ids = [
+        system.accept(id=f"bench-out-{i}", name="fault.record", entityRef=f"B-OUT-{i}")
+        for i in range(count)
+    ]
+    system.redis.kill()
+    time.sleep(down)
+    system.redis.start()
+    back = time.monotonic()
+    return wait_done(system, held + ids) - back
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -121,6 +146,7 @@ def main() -> None:
         crash = worker_crash(system)
         child = child_crash(system)
         restart = broker_restart(system, args.messages)
+        outage = broker_outage(system, args.messages, args.outage)
         counts = messages.counts_by_status(store)
     finally:
         system.stop_workers()
@@ -136,6 +162,10 @@ def main() -> None:
     print(
         f"  broker restart without persistence ({args.messages} queued): "
         f"{restart:6.1f} s after Redis and a worker are back"
+    )
+    print(
+        f"  Redis down {args.outage:.0f} s under a running worker ({args.messages} queued):"
+        f" {outage:6.1f} s after Redis is back"
     )
     print(f"  store: {counts}")
 

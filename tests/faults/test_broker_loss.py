@@ -100,3 +100,38 @@ def _assert_quorum(url: str, queue: str) -> None:
             auto_delete=False,
             arguments={"x-queue-type": "quorum"},
         )
+
+
+def test_redis_down_for_a_while_under_a_running_worker_loses_nothing(system):
+    """The worker keeps running through a 10 s Redis outage; messages queued before it
+    are re-published once Redis is back (the epoch is gone), within the sweep period."""
+    client = redis.Redis.from_url(system.redis.url)
+    worker = system.start_worker(CELERY_WORKER_CONCURRENCY="2")
+    procs.wait_until(
+        lambda: client.exists(EPOCH_KEY), 10, "broker epoch set by a sweep"
+    )
+    busy = [
+        system.accept(id=f"hold-{i}", name="fault.slow", entityRef=f"HOLD-{i}", sleep=3)
+        for i in range(2)
+    ]
+    procs.wait_until(
+        lambda: (
+            len(system.effects("HOLD-0:start") + system.effects("HOLD-1:start")) == 2
+        ),
+        15,
+        "both children busy",
+    )
+    queued = [
+        system.accept(id=f"wait-{i}", name="fault.record", entityRef=f"WAIT-{i}")
+        for i in range(10)
+    ]
+    system.redis.kill()
+    time.sleep(10)
+    system.redis.start()
+    back = time.monotonic()
+    for row_id in busy + queued:
+        assert system.wait_status(row_id, ("done",), timeout=45).status == "done"
+    assert time.monotonic() - back < 30
+    assert worker.alive()
+    for i in range(10):
+        assert len(system.effects(f"WAIT-{i}")) == 1
