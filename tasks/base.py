@@ -57,7 +57,9 @@ def run_event(task: ConnectorTask, message_id: int) -> dict[str, Any]:
         # "busy": another delivery holds a live lease; look again when it would expire
         raise task.retry(
             countdown=outcome.retry_in,
-            max_retries=None,  # unlimited here: dispatch.process enforces the policy
+            # explicit: the policy (dispatch.process, on the row's attempts) already
+            # allowed this retry; Celery's own counter must never refuse it
+            max_retries=task.request.retries + 1,
             kwargs={"message_id": message_id},
         )
     return {"message_id": message_id, "status": outcome.status}
