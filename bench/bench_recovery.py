@@ -131,6 +131,7 @@ def main() -> None:
     parser.add_argument(
         "--messages", type=int, default=20, help="queued at the restart"
     )
+    parser.add_argument("--outage", type=float, default=20.0, help="Redis down (s)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-recovery-"))
     redis = procs.PrivateRedis(tmp).start()
