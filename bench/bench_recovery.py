@@ -133,6 +133,8 @@ def main() -> None:
     )
     parser.add_argument("--outage", type=float, default=20.0, help="Redis down (s)")
     args = parser.parse_args()
+    # a SIGTERM (e.g. `timeout`) still runs the cleanup: no orphaned Redis or worker
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     tmp = Path(tempfile.mkdtemp(prefix="bench-recovery-"))
     redis = procs.PrivateRedis(tmp).start()
     url, name = services.create_pg_database()
