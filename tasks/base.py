@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from celery import Task, shared_task
 from connector.clients.errors import ApiError
 from connector.dispatch import backoff_delay, process
 from connector.errors import ConnectorError, TransientError
-from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery
+from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery, is_amqp
 from connector.models import utcnow
 from connector.runtime import Runtime
 from connector.store import checkpoints, runs
@@ -33,6 +34,17 @@ class ConnectorTask(Task):
     reject_on_worker_lost = True
     ignore_result = True
     typing = True
+    # Celery's own retry counter never cuts a schedule short (its default is 3): the one
+    # bound is ``RetryPolicy.max_retries``, checked by ``dispatch.process`` against the
+    # row's attempt count in the store (and by ``run_batch`` for batch syncs).
+    max_retries = None
+
+    def retry(self, *args: Any, countdown: float | None = None, **kw: Any) -> Any:
+        # RabbitMQ's native delayed delivery takes whole seconds and refuses 0 < x < 1:
+        # round up (never shorter than the backoff or a Retry-After)
+        if countdown and is_amqp(str(self.app.conf.broker_url or "")):
+            countdown = float(math.ceil(countdown))
+        return super().retry(*args, countdown=countdown, **kw)
 
     @property
     def runtime(self) -> Runtime:
@@ -43,10 +55,13 @@ class ConnectorTask(Task):
 
 def run_event(task: ConnectorTask, message_id: int) -> dict[str, Any]:
     outcome = process(task.runtime, message_id)
-    if outcome.status == "retry":
+    if outcome.status in ("retry", "busy"):
+        # "busy": another delivery holds a live lease; look again when it would expire
         raise task.retry(
             countdown=outcome.retry_in,
-            max_retries=None,
+            # explicit: the policy (dispatch.process, on the row's attempts) already
+            # allowed this retry; Celery's own counter must never refuse it
+            max_retries=task.request.retries + 1,
             kwargs={"message_id": message_id},
         )
     return {"message_id": message_id, "status": outcome.status}

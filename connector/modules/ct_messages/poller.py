@@ -17,6 +17,7 @@ from connector.models import utcnow
 from connector.runtime import Runtime
 from connector.store import checkpoints
 from connector.webhooks.commercetools import CHANGE_TYPES, inbound_from_notification
+from connector.webhooks.jsonbody import unstorable
 from connector.webhooks.pipeline import Rejected, accept
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,11 @@ def poll(runtime: Runtime, *, overlap_seconds: float = 30.0) -> dict[str, Any]:
             for message in results:
                 counts["read"] += 1
                 try:
+                    problem = unstorable(
+                        message
+                    )  # NUL / lone surrogate: no store holds it
+                    if problem:
+                        raise Rejected(400, "malformed_body", problem)
                     inbound = inbound_from_notification(
                         {"notificationType": "Message", **message}
                     )
