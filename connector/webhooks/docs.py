@@ -16,7 +16,7 @@ from connector.webhooks.commercetools import (
 )
 from connector.webhooks.fluent import FluentEnvelopeSchema
 
-ANSWERS = {
+ANSWERS: dict[int | str, str] = {
     200: "WebhookAnswer",
     400: ERROR,
     401: ERROR,
