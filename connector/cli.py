@@ -10,14 +10,27 @@ import sys
 
 import click
 
+from connector.cli_config import config_group
+from connector.cli_errors import configure_cli_logging
 from connector.cli_messages import messages
-from connector.cli_support import friendly_errors, load_runtime, safe_url
+from connector.cli_sandbox import seed_sandboxes
+from connector.cli_support import SyncCommand, friendly_errors, load_runtime, safe_url
 from connector.config import Config
+from connector.listeners.cli import listen
 
 
 @click.group()
-def main() -> None:
+@click.version_option(
+    package_name="ct-fluent-connector",
+    prog_name="connector",
+    message="%(prog)s %(version)s",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show informational log lines."
+)
+def main(verbose: bool) -> None:
     """commercetools <-> Fluent Commerce connector."""
+    configure_cli_logging(verbose)
 
 
 # -- db -------------------------------------------------------------------------------
@@ -70,24 +83,32 @@ def db_current() -> None:
 
 # -- status ---------------------------------------------------------------------------
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @friendly_errors
-def status() -> None:
+def status(as_json: bool) -> None:
     """Checkpoints, last runs, messages by status, outbox and queue depth."""
+    import json
+
     from connector.status import collect_status, render_status
 
     runtime = load_runtime(with_celery=True)
-    click.echo(render_status(collect_status(runtime)))
+    data = collect_status(runtime)
+    if as_json:
+        click.echo(json.dumps(data, default=str, indent=2, sort_keys=True))
+    else:
+        click.echo(render_status(data))
 
 
 # -- sync -----------------------------------------------------------------------------
-@main.command()
+@main.command(cls=SyncCommand)
 @click.argument("module")
 @click.option("--full", is_flag=True, help="Ignore the checkpoint: read everything.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @click.option(
     "--force",
     is_flag=True,
-    help="Write every entity read, even unchanged ones (repairs hand-edited targets).",
+    help="Write every entity read, even unchanged ones (repairs hand-edited targets); "
+    "also lets a run past the mass-removal guard.",
 )
 @friendly_errors
 def sync(module: str, full: bool, dry_run: bool, force: bool) -> None:
@@ -103,11 +124,19 @@ def sync(module: str, full: bool, dry_run: bool, force: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--ct-port", default=8480, show_default=True, type=int)
 @click.option("--fluent-port", default=8481, show_default=True, type=int)
-def sandbox(host: str, ct_port: int, fluent_port: int) -> None:
+@click.option(
+    "--seed",
+    metavar="demo|N",
+    help="Seed them: `demo` (the demo retailer) or N generated products.",
+)
+def sandbox(host: str, ct_port: int, fluent_port: int, seed: str | None) -> None:
     """Serve the commercetools and Fluent sandboxes until interrupted.
 
-    Prints the environment variables that point the connector at them.
+    They start empty unless --seed is given. Prints the environment variables that
+    point the connector at them.
     """
+    if seed is not None and seed != "demo" and not (seed.isdigit() and int(seed) > 0):
+        raise click.BadParameter("`demo` or a number of products", param_hint="--seed")
     import time
 
     try:  # the sandbox is its own package, not a dependency of the connector
@@ -126,6 +155,15 @@ def sandbox(host: str, ct_port: int, fluent_port: int) -> None:
         sys.exit(2)
     click.echo(f"commercetools sandbox: {boxes.ct.url}   (control API: /_sandbox)")
     click.echo(f"Fluent sandbox:        {boxes.fluent.url}   (control API: /_sandbox)")
+    if seed is None:
+        click.echo("empty; `connector sandbox --seed demo` (or --seed N) seeds them")
+    else:
+        try:
+            click.echo(seed_sandboxes(boxes, seed))
+        except Exception as exc:  # report in one line, keep serving
+            click.echo(f"error: seeding failed: {exc}", err=True)
+            boxes.stop()
+            sys.exit(1)
     click.echo("\n# point the connector at them:")
     click.echo(shell_exports(boxes.env()))
     click.echo("\nCtrl-C stops both.", err=True)
@@ -180,6 +218,8 @@ def demo(
 
 
 main.add_command(messages)
+main.add_command(listen)
+main.add_command(config_group)
 
 if __name__ == "__main__":
     main()

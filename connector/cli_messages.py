@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 
@@ -24,9 +25,14 @@ def messages() -> None:
 @click.option("--source")
 @click.option("--route")
 @click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @friendly_errors
 def messages_list(
-    status_: str | None, source: str | None, route: str | None, limit: int
+    status_: str | None,
+    source: str | None,
+    route: str | None,
+    limit: int,
+    as_json: bool,
 ) -> None:
     """Newest messages first."""
     from connector.store import messages as store_messages
@@ -35,6 +41,9 @@ def messages_list(
     rows = store_messages.list_messages(
         runtime.store, status=status_, source=source, route=route, limit=limit
     )
+    if as_json:
+        click.echo(json.dumps([_row_json(r) for r in rows], indent=2, default=str))
+        return
     if not rows:
         click.echo("no messages")
         return
@@ -104,8 +113,11 @@ def messages_replay(
     ids = list(message_rows)
     if all_failed:
         ids += store_messages.failed_ids(runtime.store, route=route)
+    unknown = [i for i in message_rows if store_messages.get(runtime.store, i) is None]
+    for row_id in unknown:
+        click.echo(f"error: no message with id {row_id}", err=True)
     ready = store_messages.prepare_replay(runtime.store, ids)
-    skipped = sorted(set(ids) - set(ready))
+    skipped = sorted(set(ids) - set(ready) - set(unknown))
     published = 0
     for row_id in ready:
         row = store_messages.get(runtime.store, row_id)
@@ -127,8 +139,10 @@ def messages_replay(
             )
     click.echo(
         f"replayed {published} message(s)"
-        + (f"; not replayable (done, ignored or unknown): {skipped}" if skipped else "")
+        + (f"; not replayable (done or ignored): {skipped}" if skipped else "")
     )
+    if unknown or set(message_rows) & set(skipped):
+        sys.exit(1)
     if published < len(ready):
         click.echo(
             "broker unreachable: the rest stay `received` and the sweeper will "
@@ -136,3 +150,25 @@ def messages_replay(
             err=True,
         )
         sys.exit(1)
+
+
+LIST_FIELDS = (
+    "id",
+    "source",
+    "message_id",
+    "name",
+    "route",
+    "status",
+    "attempts",
+    "last_error",
+    "received_at",
+    "finished_at",
+)
+
+
+def _row_json(row: object) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name in LIST_FIELDS:
+        value = getattr(row, name, None)
+        out[name] = value.isoformat() if isinstance(value, datetime) else value
+    return out

@@ -18,6 +18,7 @@ from typing import Any
 
 from connector.errors import ConfigError, MissingSetting
 from connector.settings_file import Route, load_settings_file
+from connector.urls import check_broker_url, check_database_url
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,9 @@ class RetryPolicy:
     backoff_base: float = 2.0
     backoff_max: float = 300.0
     max_deliveries: int = 10  # redeliveries after worker loss before a row is failed
+    # a running message renews its lease every lease/4 s; a lease older than this means
+    # its worker died: the row is claimed again / re-published (recovery in seconds)
+    lease_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class Config:
     sweep_after_seconds: float
     requeue_after_seconds: float
     extra: Mapping[str, Any] = field(default_factory=dict)
+    auth_failures_per_minute: int = 60  # per client, then 429 (0: no limit)
+    event_time_limit: float = 120.0  # hard limit of an event task; soft = hard - 15 s
 
     @classmethod
     def from_env(
@@ -241,6 +247,7 @@ def _split_der(text: str) -> list[str]:
 def _build(env: Mapping[str, str]) -> Config:
     data_dir = Path(env.get("CONNECTOR_DATA_DIR") or "var").resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'connector.db'}"
+    check_database_url(database_url)
     if database_url.startswith("postgres://"):  # Heroku-style URL
         database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
     elif database_url.startswith("postgresql://"):
@@ -248,6 +255,11 @@ def _build(env: Mapping[str, str]) -> Config:
     redis_url = env.get("REDIS_URL") or None
     broker_url = env.get("CELERY_BROKER_URL") or redis_url
     embedded = broker_url is None
+    if broker_url is not None:
+        check_broker_url(
+            broker_url,
+            "CELERY_BROKER_URL" if env.get("CELERY_BROKER_URL") else "REDIS_URL",
+        )
     if broker_url is None:
         broker_url = f"sqla+sqlite:///{data_dir / 'broker.db'}"
 
@@ -302,7 +314,10 @@ def _build(env: Mapping[str, str]) -> Config:
         backoff_max=_env_number(
             env, "CONNECTOR_RETRY_MAX_SECONDS", settings.retry.backoff_max
         ),
-        max_deliveries=settings.retry.max_deliveries,
+        max_deliveries=int(
+            _env_number(env, "CONNECTOR_MAX_DELIVERIES", settings.retry.max_deliveries)
+        ),
+        lease_seconds=_env_number(env, "CONNECTOR_LEASE_SECONDS", 20.0),
     )
     return Config(
         database_url=database_url,
@@ -324,4 +339,8 @@ def _build(env: Mapping[str, str]) -> Config:
         sweep_after_seconds=_env_number(env, "CONNECTOR_SWEEP_AFTER_SECONDS", 30),
         requeue_after_seconds=_env_number(env, "CONNECTOR_REQUEUE_AFTER_SECONDS", 900),
         extra=settings.extra,
+        auth_failures_per_minute=int(
+            _env_number(env, "CONNECTOR_AUTH_FAILURES_PER_MINUTE", 60)
+        ),
+        event_time_limit=_env_number(env, "CONNECTOR_EVENT_TIME_LIMIT", 120.0),
     )

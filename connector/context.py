@@ -55,6 +55,7 @@ class Services(Protocol):
     """What the process offers a module (``connector.runtime.Runtime`` implements it)."""
 
     config: Config
+    env_config: Config  # the config from the environment alone (before Fluent settings)
     caches: Caches
 
     @property

@@ -19,6 +19,15 @@ from connector.config import Config
 from connector.errors import ConfigError, MissingSetting
 from connector.sync.stream import StreamOptions
 
+# the keys ``Options.stream`` reads (every batch module's section may hold them)
+STREAM_KEYS = (
+    "batch_size",
+    "max_in_flight",
+    "overlap_seconds",
+    "max_removal_share",
+    "removal_guard_min",
+)
+
 
 def reject_unknown(section: str, raw: Mapping[str, Any], known: Iterable[str]) -> None:
     """ConfigError naming ``section`` and every unknown key (with the closest known one)."""
@@ -135,9 +144,30 @@ class Options:
     def stream(
         self, *, batch_size: int, max_in_flight: int, overlap_seconds: float
     ) -> StreamOptions:
-        """Engine options: ``batch_size``, ``max_in_flight``, ``overlap_seconds``."""
+        """Engine options (``STREAM_KEYS``): ``batch_size``, ``max_in_flight``,
+        ``overlap_seconds`` and the mass-removal guard's ``max_removal_share`` and
+        ``removal_guard_min``."""
         return StreamOptions(
             batch_size=self.integer("batch_size", batch_size, 1, 500),
             max_in_flight=self.integer("max_in_flight", max_in_flight, 1, 16),
             overlap=timedelta(seconds=self.number("overlap_seconds", overlap_seconds)),
+            max_removal_share=self.share("max_removal_share", 0.10),
+            removal_guard_min=self.integer("removal_guard_min", 5, 0, 1_000_000),
         )
+
+    def share(self, option: str, default: float) -> float:
+        """A fraction between 0 and 1 (e.g. ``0.1`` = 10 %)."""
+        value = self.number(option, default)
+        if value > 1:
+            raise ConfigError(f"{self._name(option)} must be between 0 and 1")
+        return value
+
+    def choice(self, option: str, default: str, allowed: Iterable[str]) -> str:
+        """One of ``allowed`` (ConfigError listing them otherwise)."""
+        value = self.text(option, default) or default
+        if value not in allowed:
+            raise ConfigError(
+                f"{self._name(option)} must be one of {', '.join(allowed)}, "
+                f"got {value!r}"
+            )
+        return value

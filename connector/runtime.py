@@ -32,7 +32,13 @@ log = logging.getLogger(__name__)
 
 class Runtime:
     def __init__(self, config: Config) -> None:
+        from connector.ct_fields import profile_of
+
+        profile_of(config)  # a bad ct_fields / ct_field_keys stops the process at start
         self.config = config
+        # the config from env + YAML only; ``config`` may add Fluent settings to it
+        # (connector/fluent_connect/effective.py refreshes it before runs)
+        self.env_config = config
         self.celery: Celery | None = None
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
@@ -70,6 +76,20 @@ class Runtime:
             if "fluent" not in self._clients:
                 self._clients["fluent"] = FluentClient.from_config(self.config)
             return self._clients["fluent"]
+
+    def after_fork(self) -> None:
+        """In a new pool process: drop what the parent process may have opened.
+
+        Pooled database connections and HTTP sessions must never be shared between
+        processes, and each process keeps its own OAuth token cache. The parent's
+        connections are forgotten, not closed (closing would break them for the parent).
+        """
+        self._lock = threading.Lock()
+        self._clients = {}
+        store = self.__dict__.get("store")
+        if store is not None:
+            store.engine.dispose(close=False)
+            store._local = threading.local()
 
     # -- broker -------------------------------------------------------------------------
     def enqueue(self, task: str, *, queue: str, **kwargs: Any) -> bool:

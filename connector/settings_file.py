@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from connector import fluent_routes
+from connector.config_keys import check_keys
 from connector.errors import ConfigError
 
 SOURCES = ("fluent", "commercetools", "external")
@@ -32,6 +34,7 @@ class Route:
     resource_types: tuple[str, ...] = ()
     queue: str = "events"
     options: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = ""  # "" = ours; connector/fluent_routes.py sets "Fluent route file"
 
     def matches(self, source: str, name: str, resource_type: str | None) -> bool:
         """Whether a message of ``source`` named ``name`` goes through this route."""
@@ -119,6 +122,12 @@ def _describe(errors: Any, prefix: str = "") -> list[str]:
     return out
 
 
+def _known_modules(extra: list[Any]) -> set[str]:
+    from connector.config import DEFAULT_MODULES
+
+    return set(DEFAULT_MODULES) | {str(m) for m in extra}
+
+
 def load_settings_file(path: Path) -> SettingsFile:
     """Read and validate the YAML file; ConfigError names the file and the bad field."""
     try:
@@ -133,6 +142,10 @@ def load_settings_file(path: Path) -> SettingsFile:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    enabled = raw.get("enabled_modules")
+    extra_modules = enabled if isinstance(enabled, list) else []
+    check_keys(path, raw, _known_modules(extra_modules))
+    raw, fluent = fluent_routes.split(raw, path)  # Fluent's application-connector.yml
     try:
         data = _FileSchema().load(raw)
     except ValidationError as exc:
@@ -150,6 +163,16 @@ def load_settings_file(path: Path) -> SettingsFile:
         )
         for r in data["routes"]
         if r["enabled"]
+    ]
+    routes += [
+        Route(
+            **{
+                **spec,
+                "types": tuple(spec["types"]),
+                "resource_types": tuple(spec["resource_types"]),
+            }
+        )
+        for spec in fluent.routes
     ]
     names = [r.name for r in routes]
     dupes = sorted({n for n in names if names.count(n) > 1})

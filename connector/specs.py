@@ -26,6 +26,9 @@ class Periodic:
     queue: str = "default"
 
 
+FULL_RUN_SECONDS = 86400.0  # batch modules: a full run once a day (nightly)
+
+
 @dataclass(frozen=True)
 class ModuleSpec:
     """What a module declares.
@@ -35,6 +38,8 @@ class ModuleSpec:
     - ``routes``: default routes (the YAML file may replace one by name or add more);
     - ``batch``: dotted path of a factory ``(services) -> sync.Stream`` for batch syncs;
       ``every_seconds`` its default beat interval (None: no beat entry, CLI/API only);
+      ``full_every_seconds`` the default interval of its scheduled ``--full`` run
+      (the one that sees hard deletions; None: none);
     - ``periodic``: other beat entries (pollers, sweepers, summaries).
     """
 
@@ -44,6 +49,7 @@ class ModuleSpec:
     routes: tuple[Route, ...] = ()
     batch: str | None = None
     every_seconds: float | None = None
+    full_every_seconds: float | None = None
     periodic: tuple[Periodic, ...] = ()
 
     @property

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from connector.cli_errors import describe_failure
 from connector.runtime import Runtime
 from connector.sync.runner import RunResult, prepare_run, run_stream
 from connector.sync.stats import SyncStats
@@ -16,7 +17,28 @@ from connector.sync.stats import SyncStats
 def run_foreground(
     runtime: Runtime, module: str, *, full: bool, dry_run: bool, force: bool = False
 ) -> int:
-    """Run one sync; return the process exit code (0 ok, 1 failed or partial)."""
+    """Run one sync; return the process exit code (0 ok, 1 failed or partial).
+
+    ``module`` may also be one of Fluent's connector job names (fluent_connect/jobs.py):
+    its modules run in order, stopping at the first that does not succeed.
+    """
+    from connector.fluent_connect.jobs import JOBS, check_enabled
+    from connector.specs import import_path
+
+    job = JOBS.get(module)
+    if job is not None:
+        check_enabled(runtime, job)
+        if job.task_path:
+            result = import_path(job.task_path)(runtime)
+            click.echo(f"{job.name}: {result}")
+            return 0
+        for step in job.modules:
+            code = run_foreground(
+                runtime, step, full=full, dry_run=dry_run, force=force
+            )
+            if code:
+                return code
+        return 0
     stream = prepare_run(runtime, module, trigger="cli")
     assert not isinstance(stream, RunResult)  # only beat runs are skipped early
     state: dict[str, Any] = {}
@@ -52,14 +74,17 @@ def run_foreground(
             progress=progress,
             on_start=on_start,
         )
-    except Exception as exc:  # show the reason, keep the exit code honest
+    except Exception as exc:  # show the reason in one line, keep the exit code honest
         _close(state)
+        found = describe_failure(exc)
+        if found is None:
+            raise
+        run = state.get("run_id")
         click.echo(
-            f"{module}: run {state.get('run_id', '?')} failed: "
-            f"{type(exc).__name__}: {exc}",
+            f"error: {module}{f' run {run}' if run else ''} failed: {found[1]}",
             err=True,
         )
-        return 1
+        return found[0]
     _close(state)
     if result.status == "skipped":
         click.echo(f"{module}: another run holds the lease; nothing done", err=True)
@@ -69,6 +94,13 @@ def run_foreground(
         click.echo(f"plan ({len(stats.plan)} shown):")
         for line in stats.plan:
             click.echo(f"  {line}")
+        click.echo(
+            f"planned removals ({stats.removed}, {len(stats.removal_plan)} shown):"
+        )
+        for line in stats.removal_plan:
+            click.echo(f"  {line}")
+        if stats.guard:
+            click.echo(f"mass-removal guard: {stats.guard}")
     click.echo(f"{module}: run {result.run_id} {result.status}: {stats.summary()}")
     for reason, count in stats.skip_reasons.items():
         click.echo(f"  skipped {count}: {reason}")

@@ -4,23 +4,26 @@
   transient failures re-publish the task with the backoff the store computed.
 - ``batch_task(module)``: ``<module>.sync_batch(full, dry_run, trigger)`` -> sync engine;
   the checkpoint lease makes it exclusive, and a beat-triggered run is skipped when the
-  previous one started less than half an interval ago (two beats never double a run).
+  previous one started less than half an interval ago (two beats never double a run);
+  a scheduled full run is never skipped so, and retried later when the lease is held.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from celery import Task, shared_task
 
 from connector.clients.errors import ApiError
 from connector.errors import TransientError
-from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery
+from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery, is_amqp
 from connector.inbound.dispatch import backoff_delay, process
 from connector.runtime import Runtime
 
 log = logging.getLogger(__name__)
+FULL_RUN_RETRY_SECONDS = 300.0  # a scheduled full run that found the lease held
 
 
 class ConnectorTask(Task):
@@ -28,6 +31,17 @@ class ConnectorTask(Task):
     reject_on_worker_lost = True
     ignore_result = True
     typing = True
+    # Celery's own retry counter never cuts a schedule short (its default is 3): the one
+    # bound is ``RetryPolicy.max_retries``, checked by ``dispatch.process`` against the
+    # row's attempt count in the store (and by ``run_batch`` for batch syncs).
+    max_retries = None
+
+    def retry(self, *args: Any, countdown: float | None = None, **kw: Any) -> Any:
+        # RabbitMQ's native delayed delivery takes whole seconds and refuses 0 < x < 1:
+        # round up (never shorter than the backoff or a Retry-After)
+        if countdown and is_amqp(str(self.app.conf.broker_url or "")):
+            countdown = float(math.ceil(countdown))
+        return super().retry(*args, countdown=countdown, **kw)
 
     @property
     def runtime(self) -> Runtime:
@@ -38,10 +52,13 @@ class ConnectorTask(Task):
 
 def run_event(task: ConnectorTask, message_id: int) -> dict[str, Any]:
     outcome = process(task.runtime, message_id)
-    if outcome.status == "retry":
+    if outcome.status in ("retry", "busy"):
+        # "busy": another delivery holds a live lease; look again when it would expire
         raise task.retry(
             countdown=outcome.retry_in,
-            max_retries=None,
+            # explicit: the policy (dispatch.process, on the row's attempts) already
+            # allowed this retry; Celery's own counter must never refuse it
+            max_retries=task.request.retries + 1,
             kwargs={"message_id": message_id},
         )
     return {"message_id": message_id, "status": outcome.status}
@@ -67,7 +84,7 @@ def run_batch(
     from connector.sync.runner import RunResult, prepare_run, run_stream
 
     runtime = task.runtime
-    stream = prepare_run(runtime, module, trigger=trigger, run_id=run_id)
+    stream = prepare_run(runtime, module, trigger=trigger, run_id=run_id, full=full)
     if isinstance(stream, RunResult):  # a beat run too soon after the last one
         return {"module": module, "status": stream.status, "reason": stream.error}
     try:
@@ -85,6 +102,11 @@ def run_batch(
             raise task.retry(countdown=delay, exc=exc) from exc
         runtime.notifier.sync_failed(module=module, run_id=-1, error=str(exc))
         raise
+    if result.status == "skipped" and full and trigger == "beat":
+        # the scheduled full run (it alone sees hard deletions) must not be lost to an
+        # incremental run holding the lease: try again a little later, bounded
+        if task.request.retries < runtime.config.retry.max_retries:
+            raise task.retry(countdown=FULL_RUN_RETRY_SECONDS)
     return {
         "module": module,
         "status": result.status,

@@ -6,18 +6,20 @@ from typing import Any
 
 from connector.runtime import Runtime
 
-SWEEP_EVERY_SECONDS = 30.0
+# every 15 s: with the 20 s lease a dead worker's message runs again within ~35 s
+SWEEP_EVERY_SECONDS = 15.0
 
 
 def build_schedule(runtime: Runtime) -> dict[str, dict[str, Any]]:
+    config = runtime.config
+    sweep_every = config.schedule_seconds("messages-sweep") or SWEEP_EVERY_SECONDS
     schedule: dict[str, dict[str, Any]] = {
-        "messages-sweep": {
+        "messages-sweep": {  # SYNC_MESSAGES_SWEEP_EVERY_SECONDS
             "task": "messages.sweep",
-            "schedule": SWEEP_EVERY_SECONDS,
-            "options": {"expires": SWEEP_EVERY_SECONDS, "queue": "default"},
+            "schedule": sweep_every,
+            "options": {"expires": sweep_every, "queue": "default"},
         }
     }
-    config = runtime.config
     for spec in runtime.specs:
         if spec.batch:
             every = config.schedule_seconds(spec.name)
@@ -29,6 +31,16 @@ def build_schedule(runtime: Runtime) -> dict[str, dict[str, Any]]:
                     "schedule": float(every),
                     "kwargs": {"trigger": "beat"},
                     "options": {"expires": float(every), "queue": "batch"},
+                }
+            full_every = config.schedule_seconds(f"{spec.name}-full")
+            if full_every is None:
+                full_every = spec.full_every_seconds
+            if full_every:  # the full run that sees hard deletions (0 disables it)
+                schedule[f"{spec.name}-sync-full"] = {
+                    "task": f"{spec.name}.sync_batch",
+                    "schedule": float(full_every),
+                    "kwargs": {"trigger": "beat", "full": True},
+                    "options": {"expires": float(full_every), "queue": "batch"},
                 }
         for periodic in spec.periodic:
             every = config.schedule_seconds(periodic.entry)

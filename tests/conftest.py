@@ -1,4 +1,5 @@
-"""Shared fixtures. Markers come from the directory (tests/unit -> unit, tests/integration -> integration)."""
+"""Shared fixtures. Markers come from the directory (tests/unit -> unit, tests/integration
+-> integration, tests/faults -> faults)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def pytest_collection_modifyitems(
 ) -> None:
     for item in items:
         rel = Path(str(item.fspath)).relative_to(TESTS_DIR)
-        if rel.parts and rel.parts[0] in ("unit", "integration"):
+        if rel.parts and rel.parts[0] in ("unit", "integration", "faults"):
             item.add_marker(getattr(pytest.mark, rel.parts[0]))
 
 
@@ -64,7 +65,7 @@ def fluent_sandbox(fluent_sandbox_server: SandboxServer) -> SandboxServer:
 PAYLOADS = TESTS_DIR / "payloads"
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=["sqlite", "postgres", "rabbitmq"])
 def foundation_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ):

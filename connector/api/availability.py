@@ -16,9 +16,11 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from connector.api.auth import require_token
+from connector.api.docs import ERROR, INVALID, UNAVAILABLE, documented, json_response
 from connector.errors import ConfigError
+from connector.fluent_connect.effective import refresh
 from connector.modules.availability.mapping import UnknownLocation
-from connector.modules.availability.schemas import load_query
+from connector.modules.availability.schemas import QuerySchema, load_query
 from connector.modules.availability.service import (
     AvailabilityService,
     FluentFailed,
@@ -48,8 +50,50 @@ def invalid(messages: Any) -> ResponseReturnValue:
     return jsonify(error="invalid_parameter", message=text, parameters=parameters), 400
 
 
+DESCRIPTION = """For storefronts (product page, checkout). Items are given as repeated `sku`
+(with one `quantity` for all, or one per `sku` in the same order) and/or as
+`items=SKU:QTY,SKU:QTY` (quantity defaults to 1; the last `:` splits it off, so use `sku=`
+for SKUs containing commas); at least one SKU is needed. The same SKU twice is merged
+(quantities summed). `lat` and `lon` go together; `order_type` only with `mode=options`.
+
+`mode=stock` (default) answers the overall quantity of each SKU (sum of the ACTIVE
+positions of `FLUENT_VIRTUAL_CATALOGUE_REF`) and the quantity per location, nearest first
+with distance in km when `lat`/`lon` are given. `location` restricts the list to those
+pickup locations. `mode=options` asks Fluent for fulfilment plans with ETA; `order_type`
+defaults to CC with a `location`, HD otherwise.
+
+Answers are cached for a few seconds (`modules.availability.cache_ttl_seconds`);
+`X-Cache` and `cached` say whether this one came from the cache. If Fluent is down,
+throttling or slower than the time budget the answer is 503 with `Retry-After`; if Fluent
+rejects the request it is 502."""
+
+
 @bp.get("/api/v1/availability")
 @require_token
+@documented(
+    "getAvailability",
+    "Available-to-promise per SKU and location, or fulfilment plans with ETA",
+    tags=["storefront"],
+    description=DESCRIPTION,
+    query=QuerySchema,
+    responses={
+        200: json_response(
+            "The answer (stock or options)",
+            {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/StockAnswer"},
+                    {"$ref": "#/components/schemas/OptionsAnswer"},
+                ]
+            },
+            headers={"X-Cache": {"type": "string", "enum": ["HIT", "MISS"]}},
+        ),
+        400: INVALID,
+        401: ERROR,
+        404: ERROR,
+        502: ERROR,
+        503: UNAVAILABLE,
+    },
+)
 def availability() -> ResponseReturnValue:
     runtime: Runtime = current_app.extensions["connector"]
     if MODULE not in {spec.name for spec in runtime.specs}:
@@ -62,6 +106,8 @@ def availability() -> ResponseReturnValue:
     except ValidationError as exc:
         return invalid(exc.messages)
     try:
+        if not runtime.config.fluent.virtual_catalogue_ref:
+            refresh(runtime)  # from Fluent's connector settings (fluent_connect)
         answer = svc.answer(query)
     except UnknownLocation as exc:
         return invalid({"location": [str(exc)]})

@@ -4,8 +4,9 @@
   string): records a ``pending`` run, enqueues ``<module>.sync_batch`` with its id and
   answers 202 with the run id. Unknown or non-batch module -> 404 naming the enabled
   batch modules; broker unreachable -> 503 and the run is marked failed.
-- ``GET /api/v1/jobs/<run_id>``: status, counts, error and timestamps of one run.
-- ``GET /api/v1/jobs``: the latest runs (``module``, ``limit``).
+- ``GET /api/v1/jobs/<run_id>``: status, counts, error and timestamps of one run (a
+  non-numeric id is a 404 like an unknown one).
+- ``GET /api/v1/jobs``: the latest runs (``module``, empty = all; ``limit``).
 
 No sync work and no API clients here: the worker builds the stream and runs the row
 (tasks/base.py ``run_batch``); a run that cannot start (e.g. a missing setting) is
@@ -21,6 +22,9 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from connector.api.auth import require_token
+from connector.api.docs import ERROR, INVALID, UNAVAILABLE, documented, json_response
+from connector.fluent_connect.api import job_response
+from connector.fluent_connect.jobs import JOBS
 from connector.models import SyncRun
 from connector.runtime import Runtime
 from connector.store import runs
@@ -33,6 +37,8 @@ PENDING_SCOPE = ""  # runs failing before they start (e.g. a missing setting) ke
 
 
 class StartSchema(Schema):
+    """Options of a run (JSON body or query string)."""
+
     class Meta:
         unknown = RAISE
 
@@ -44,7 +50,7 @@ class ListSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    module = fields.String(validate=validate.Length(min=1, max=64))
+    module = fields.String(validate=validate.Length(max=64))  # empty: every module
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
@@ -86,11 +92,67 @@ def _start_params() -> dict[str, Any]:
     return StartSchema().load(params)
 
 
-@bp.post("/api/v1/jobs/<module>")
+JOB_PARAM = {
+    "job": {"description": "POST: the module whose batch sync to start. GET: a run id."}
+}
+
+
+@bp.post("/api/v1/jobs/<job>")
 @require_token
-def start(module: str) -> ResponseReturnValue:
+@documented(
+    "startJob",
+    "Start a module's batch sync now",
+    tags=["jobs"],
+    description=(
+        "Records a `pending` run, enqueues `<module>.sync_batch` and answers 202 with "
+        "the run id (also in `Location`). A run already holding the module's lease "
+        "makes this one `skipped`. Options in a JSON body or the query string."
+    ),
+    path_params=JOB_PARAM,
+    query=StartSchema,
+    body=StartSchema,
+    body_required=False,
+    responses={
+        202: json_response(
+            "Run recorded and queued (a Fluent job name answers as the scheduler)",
+            {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/JobStarted"},
+                    {"$ref": "#/components/schemas/FluentJobStarted"},
+                ]
+            },
+            headers={"Location": {}},
+        ),
+        400: INVALID,
+        401: ERROR,
+        404: json_response(
+            "Unknown or non-batch module",
+            {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Error"},
+                    {
+                        "type": "object",
+                        "required": ["modules"],
+                        "properties": {
+                            "modules": {"type": "array", "items": {"type": "string"}}
+                        },
+                    },
+                ]
+            },
+        ),
+        503: UNAVAILABLE,
+    },
+)
+def start(job: str) -> ResponseReturnValue:
+    module = job
     runtime: Runtime = current_app.extensions["connector"]
     batch_modules = sorted(s.name for s in runtime.specs if s.batch)
+    if module in JOBS:  # Fluent's connector job names (fluent_connect/jobs.py)
+        try:
+            job_params = _start_params()
+        except ValidationError as exc:
+            return _invalid(exc)
+        return job_response(runtime, JOBS[module], job_params, "api")
     if module not in batch_modules:
         return jsonify(
             error="unknown_module",
@@ -132,7 +194,7 @@ def start(module: str) -> ResponseReturnValue:
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    location = url_for("jobs.show", run_id=run_id)
+    location = url_for("jobs.show", job=run_id)
     response = jsonify(
         run_id=run_id,
         module=module,
@@ -146,23 +208,53 @@ def start(module: str) -> ResponseReturnValue:
     return response
 
 
-@bp.get("/api/v1/jobs/<int:run_id>")
+@bp.get("/api/v1/jobs/<job>")
 @require_token
-def show(run_id: int) -> ResponseReturnValue:
+@documented(
+    "getJob",
+    "Status and counts of a run",
+    tags=["jobs"],
+    path_params=JOB_PARAM,
+    responses={200: json_response("The run", "#Run"), 401: ERROR, 404: ERROR},
+)
+def show(job: str) -> ResponseReturnValue:
     runtime: Runtime = current_app.extensions["connector"]
-    run = runs.get(runtime.store, run_id)
+    run = runs.get(runtime.store, int(job)) if job.isdigit() and len(job) < 19 else None
     if run is None:
-        return jsonify(error="not_found", message=f"no run with id {run_id}"), 404
+        return jsonify(error="not_found", message=f"no run with id {job!r}"), 404
     return jsonify(run_json(run))
 
 
 @bp.get("/api/v1/jobs")
 @require_token
+@documented(
+    "listJobs",
+    "Latest batch sync runs, newest first",
+    tags=["jobs"],
+    query=ListSchema,
+    responses={
+        200: json_response(
+            "Runs",
+            {
+                "type": "object",
+                "required": ["runs"],
+                "properties": {
+                    "runs": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Run"},
+                    }
+                },
+            },
+        ),
+        400: INVALID,
+        401: ERROR,
+    },
+)
 def index() -> ResponseReturnValue:
     runtime: Runtime = current_app.extensions["connector"]
     try:
         params = ListSchema().load(dict(request.args.items()))
     except ValidationError as exc:
         return _invalid(exc)
-    found = runs.recent(runtime.store, params.get("module"), params["limit"])
+    found = runs.recent(runtime.store, params.get("module") or None, params["limit"])
     return jsonify(runs=[run_json(r) for r in found])

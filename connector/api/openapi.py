@@ -1,8 +1,9 @@
-"""The OpenAPI 3.1 description of the public endpoints (openapi.yml next to this file),
-served at ``GET /api/v1/openapi.json`` without auth, and the means to keep it true:
-``app_operations``/``documented_operations`` (compared by a test against the URL map)
-and ``check`` (a small JSON Schema checker for the keywords the document uses, so tests
-validate real answers without extra dependencies).
+"""The OpenAPI 3.1 description of the app, served at ``GET /api/v1/openapi.json``
+without auth, and the means to keep it true: the document is generated from the URL
+map and the handlers' marshmallow schemas (openapi_build.py, ``@documented`` in
+docs.py); ``app_operations``/``documented_operations`` (compared by a test) find a rule
+nobody documented; ``check`` (a small JSON Schema checker for the keywords the document
+uses) validates real answers in tests.
 
 It must not describe what the app does not serve, nor hide what it serves.
 """
@@ -10,28 +11,51 @@ It must not describe what the app does not serve, nor hide what it serves.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-import yaml
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-DOCUMENT = Path(__file__).with_name("openapi.yml")
+from connector.api.docs import PUBLIC, documented, is_hidden, json_response
+
 METHODS = ("get", "put", "post", "delete", "patch")
 AUTOMATIC = {"HEAD", "OPTIONS"}  # added by Flask to every rule
 
 bp = Blueprint("openapi", __name__)
 
 
-@lru_cache(maxsize=1)
-def document() -> dict[str, Any]:
-    with DOCUMENT.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)  # type: ignore[no-any-return]
+def _version() -> str:
+    try:
+        return version("ct-fluent-connector")
+    except PackageNotFoundError:  # running from a source tree without metadata
+        return "0.0.0"
+
+
+def document(app: Flask | None = None) -> dict[str, Any]:
+    """The app's document (default: the current app), built once per app."""
+    from connector.api.openapi_build import build
+
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    cached = app.extensions.get("openapi_document")
+    if cached is None:
+        cached = app.extensions["openapi_document"] = build(app, _version())
+    return cached  # type: ignore[no-any-return]
 
 
 @bp.get("/api/v1/openapi.json")
+@documented(
+    "getOpenApi",
+    "This document",
+    tags=["operations"],
+    security=PUBLIC,
+    responses={
+        200: json_response(
+            "OpenAPI 3.1 description",
+            {"type": "object", "required": ["openapi", "paths"]},
+        )
+    },
+)
 def openapi_json() -> ResponseReturnValue:
     return jsonify(document())
 
@@ -50,7 +74,7 @@ def app_operations(app: Flask) -> set[tuple[str, str]]:
     """(path, METHOD) served by the app, except static files and HEAD/OPTIONS."""
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if is_hidden(rule.endpoint, app.view_functions[rule.endpoint]):
             continue
         for method in (rule.methods or set()) - AUTOMATIC:
             found.add((normalise(rule.rule), method))
@@ -90,13 +114,16 @@ def response_schema(
     return response["content"]["application/json"]["schema"]
 
 
-def response_problems(method: str, path: str, status: int, body: Any) -> list[str]:
+def response_problems(
+    method: str, path: str, status: int, body: Any, doc: dict[str, Any] | None = None
+) -> list[str]:
     """Why a real answer does not match the document (empty list: it does)."""
+    doc = doc or document()
     try:
-        schema = response_schema(path.split("?")[0], method, status)
+        schema = response_schema(path.split("?")[0], method, status, doc)
     except KeyError as exc:
         return [str(exc.args[0])]
-    return check(body, schema)
+    return check(body, schema, doc)
 
 
 # -- JSON Schema (the subset the document uses) -------------------------------------------

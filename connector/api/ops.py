@@ -8,17 +8,41 @@ from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from connector import metrics
+from connector.api.docs import PUBLIC, documented, json_response
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
 
 
 @bp.get("/health")
+@documented(
+    "health",
+    "Liveness",
+    tags=["operations"],
+    security=PUBLIC,
+    responses={
+        200: json_response(
+            "The process answers",
+            {
+                "type": "object",
+                "required": ["status"],
+                "properties": {"status": {"const": "ok"}},
+            },
+        )
+    },
+)
 def health() -> ResponseReturnValue:
     return jsonify(status="ok")
 
 
 @bp.get("/ready")
+@documented(
+    "ready",
+    "Readiness (database and broker reachable)",
+    tags=["operations"],
+    security=PUBLIC,
+    responses={200: "Ready", 503: "Ready"},
+)
 def ready() -> ResponseReturnValue:
     runtime = current_app.extensions["connector"]
     checks: dict[str, str] = {}
@@ -41,6 +65,23 @@ def ready() -> ResponseReturnValue:
 
 
 @bp.get("/metrics")
+@documented(
+    "metrics",
+    "Prometheus metrics",
+    tags=["operations"],
+    description=(
+        "Webhook counters, broker publish failures, cache lookups and message "
+        "counts/latency read from the store."
+    ),
+    security=PUBLIC,
+    responses={
+        200: json_response(
+            "Prometheus text exposition format",
+            {"type": "string"},
+            content_type="text/plain",
+        )
+    },
+)
 def prometheus() -> ResponseReturnValue:
     body, content_type = metrics.render(current_app.extensions["connector"])
     return Response(body, content_type=content_type)

@@ -38,6 +38,10 @@ class TuningSchema(Schema):
     overlap_seconds = fields.Float(
         load_default=120.0, validate=validate.Range(min=0, max=86400)
     )
+    max_removal_share = fields.Float(
+        load_default=0.10, validate=validate.Range(min=0, max=1)
+    )
+    removal_guard_min = fields.Integer(load_default=5, validate=validate.Range(min=0))
 
 
 def describe(errors: Any, prefix: str) -> str:
@@ -77,4 +81,6 @@ def stream_options(data: Mapping[str, Any]) -> StreamOptions:
         batch_size=data["batch_size"],
         max_in_flight=data["max_in_flight"],
         overlap=timedelta(seconds=data["overlap_seconds"]),
+        max_removal_share=data["max_removal_share"],
+        removal_guard_min=data["removal_guard_min"],
     )

@@ -45,6 +45,10 @@ def seed(ct_url: str, fluent_url: str) -> dict[str, Any]:
         headers={"Content-Type": "application/json"},
     )
     fluent.raise_for_status()
+    # the account is also configured for Fluent's own connector (its settings)
+    requests.post(
+        f"{fluent_url}/_sandbox/seed", json={"fixture": "fluent_connect"}, timeout=60
+    ).raise_for_status()
     return {"ct": ct.json().get("created"), "fluent": fluent.json()}
 
 

@@ -8,6 +8,8 @@ import json
 import uuid
 from typing import Any
 
+from connector.ct_fields import profile_of
+from connector.demo.fields import custom_names
 from connector.demo.scenario import Demo, Outcome, Step
 from connector.demo.settings import INBOUND_SECRET, PARTNER_ROUTE
 from connector.signing import sign
@@ -62,12 +64,15 @@ def stores_and_stock(d: Demo) -> list[Outcome]:
     out = []
     run = d.job("locations")
     channels = [c for c in d.ct_query("channels") if "InventorySupply" in c["roles"]]
+    keys = profile_of(d.runtime.config).keys
+    fields = custom_names(channels=channels)[0]
     out.append(
         Outcome(
             "locations",
             run.get("status") == "succeeded" and len(channels) >= 3,
             f"run {run.get('run_id')} {run.get('status')}: {_counts(run)} -> "
-            f"{len(channels)} CT channels",
+            f"{len(channels)} CT channels, type {keys['channel_type']}: "
+            f"{fields}",
         )
     )
     run = d.job("inventory")
@@ -122,6 +127,11 @@ def customers_and_orders(d: Demo) -> list[Outcome]:
         "orderNumber": "DEMO-1002",
         "customerEmail": "max.guest@example.com",
         "shippingMethod": {"key": "click-collect"},
+        # the storefront's pickup choice, where Fluent's connector reads it
+        "custom": {
+            "type": {"typeId": "type", "key": "flCustomField"},
+            "fields": {"flPickupLocationRef": "STORE_SYD"},  # the method says MEL
+        },
         "billingAddress": guest,
         "shippingAddress": guest,
         "taxRate": 0.1,
@@ -135,6 +145,8 @@ def customers_and_orders(d: Demo) -> list[Outcome]:
     found = d.wait(lambda: all(d.fluent(f"orders/{ref}") for ref in d.notes["orders"]))
     views = [d.fluent(f"orders/{ref}") or {} for ref in d.notes["orders"]]
     types = [str((v.get("order") or v).get("type")) for v in views]
+    choice = (views[1].get("order") or views[1]).get("fulfilmentChoice") or {}
+    keys = profile_of(d.runtime.config).keys
     customers_ok = d.wait(lambda: d.fluent_count("customers") >= 2)
     return [
         Outcome(
@@ -147,7 +159,9 @@ def customers_and_orders(d: Demo) -> list[Outcome]:
             "orders",
             bool(found) and sorted(types) == ["CC", "HD"],
             f"OrderCreated x2 (poller + Pub/Sub push, deduplicated) -> Fluent orders "
-            f"{', '.join(f'{r} ({t})' for r, t in zip(d.notes['orders'], types, strict=True))}",
+            f"{', '.join(f'{r} ({t})' for r, t in zip(d.notes['orders'], types, strict=True))}; "
+            f"pickup {choice.get('pickupLocationRef')} read from "
+            f"{keys['order_type']}.{keys['pickup_location_ref']}",
         ),
     ]
 
@@ -189,6 +203,8 @@ def lifecycle(d: Demo) -> list[Outcome]:
         for li in o.get("lineItems", [])
         if (li.get("custom") or {}).get("fields")
     )
+    line_fields, delivery_fields, parcel_fields = custom_names(orders)
+    keys = profile_of(d.runtime.config).keys
     return [
         Outcome(
             "order_status",
@@ -198,13 +214,16 @@ def lifecycle(d: Demo) -> list[Outcome]:
         Outcome(
             "fulfilments",
             items > 0,
-            f"{items} CT line items carry Fluent fulfilment progress",
+            f"{items} CT line items carry Fluent fulfilment progress "
+            f"({keys['line_item_type']}: {line_fields})",
         ),
         Outcome(
             "consignments",
             len(tracked) >= len(orders) > 0,
             f"{len(parcels)} deliveries/parcels, {len(tracked)} with tracking "
-            f"({', '.join(str((p.get('trackingData') or {}).get('carrier')) for p in tracked)})",
+            f"({', '.join(str((p.get('trackingData') or {}).get('carrier')) for p in tracked)}); "
+            f"deliveries {keys['delivery_type']}: {delivery_fields}; "
+            f"parcels {keys['parcel_type']}: {parcel_fields}",
         ),
     ]
 
@@ -311,6 +330,33 @@ def event_errors(d: Demo) -> list[Outcome]:
     ]
 
 
+def fluent_connect(d: Demo) -> list[Outcome]:
+    """The sandbox account holds Fluent's own connector settings (seeded at start):
+    its scheduler call runs the inventory sync, which writes ``lastRun`` back."""
+    from connector.fluent_connect import settings as fs
+    from sandbox import defaults
+
+    def last_run() -> dict[str, Any]:
+        found = fs.load(d.runtime.fluent(), 0).get(fs.INVENTORY_JOB)
+        return dict(found.value.get("lastRun") or {}) if found else {}
+
+    before = last_run().get("jobEnd")
+    account = f"{defaults.FLUENT_ACCOUNT_ID}/{defaults.FLUENT_RETAILER_ID}"
+    path = f"/api/v1/fluent-connect/scheduler/add/{account}/batch-inventory-sync"
+    started = d.api("PUT", path)
+    run_id = started.json().get("run_id") if started.status_code == 202 else None
+    last = d.wait(lambda: (r := last_run()).get("jobEnd") != before and r) or {}
+    return [
+        Outcome(
+            "fluent_connect",
+            bool(run_id) and last.get("status") == "SUCCESSFUL",
+            f"PUT .../scheduler/add/{account}/batch-inventory-sync -> "
+            f"{started.status_code} run {run_id}; setting lastRun "
+            f"{last.get('status', 'not written')} (end {last.get('param', {}).get('end')})",
+        )
+    ]
+
+
 STEPS: list[tuple[str, Step]] = [
     ("catalog: categories and products to Fluent", catalog),
     ("stores and stock from Fluent", stores_and_stock),
@@ -319,4 +365,5 @@ STEPS: list[tuple[str, Step]] = [
     ("storefront availability", availability),
     ("external webhooks in and out", external),
     ("failed Fluent events summary", event_errors),
+    ("Fluent's own connector settings and scheduler", fluent_connect),
 ]

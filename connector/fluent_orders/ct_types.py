@@ -2,7 +2,9 @@
 
 ``ct_setup(caches)`` caches, per runtime and for ``TTL_SECONDS``, the types and states the modules
 use (by key) and the field names of other types (by id). A type that exists but lacks
-some of our fields gets them added (``addFieldDefinition``), never removed. When CT no
+some of our fields gets them added (``addFieldDefinition``), never removed or retyped: a
+field of ours with another field type stops with IncompatibleType (type and field named,
+nothing added). When CT no
 longer knows a cached type or state (it was deleted, or a sandbox was reset), the update
 fails with ReferencedResourceNotFound: ``update_order`` then drops the cache and raises a
 TransientError so the retry re-creates it.
@@ -20,6 +22,7 @@ from urllib.parse import quote
 from connector.clients.commercetools import CommercetoolsClient
 from connector.clients.errors import BadRequest
 from connector.context import Caches
+from connector.ct_fields import check_compatible
 from connector.errors import TransientError
 from connector.fluent_orders.ct_orders import order_path
 
@@ -99,6 +102,7 @@ class CtSetup:
                 doc = ct.get_or_none(path)
                 if doc is None:
                     raise
+        check_compatible(doc, draft["fieldDefinitions"])  # before anything is added
         missing = [
             d for d in draft["fieldDefinitions"] if d["name"] not in _fields(doc)
         ]
@@ -115,6 +119,18 @@ class CtSetup:
         found = CtType(doc["id"], doc.get("key"), _fields(doc))
         self._put(("type-id", found.id), found)
         return self._put(("type-key", draft["key"]), found)  # type: ignore[no-any-return]
+
+    def ensure_types(
+        self, ct: CommercetoolsClient, drafts: Sequence[dict[str, Any]]
+    ) -> list[CtType]:
+        """``ensure_type`` for several types, all checked for compatibility first (an
+        incompatible one stops before any of them is created or extended)."""
+        for draft in drafts:
+            if self._get(("type-key", draft["key"])) is None:
+                doc = ct.get_or_none(f"types/key={quote(draft['key'], safe='')}")
+                if doc is not None:
+                    check_compatible(doc, draft["fieldDefinitions"])
+        return [self.ensure_type(ct, draft) for draft in drafts]
 
     def type_by_id(self, ct: CommercetoolsClient, type_id: str) -> CtType | None:
         """Any type (e.g. a custom type the retailer already set), by id."""

@@ -68,6 +68,19 @@ def order_key(payload: Mapping[str, Any]) -> OrderKey:
     )
 
 
+def location_names(fluent: FluentClient, refs: list[str]) -> dict[str, str]:
+    """Location ref -> name for the given refs (one query; unknown refs left out)."""
+    wanted = sorted({r for r in refs if r})
+    if not wanted:
+        return {}
+    data = fluent.graphql(
+        "query ConnectorLocationNames($ref: [String], $first: Int) {"
+        " locations(ref: $ref, first: $first) { edges { node { ref name } } } }",
+        {"ref": wanted, "first": len(wanted)},
+    )
+    return {n["ref"]: n["name"] for n in _nodes(data.get("locations")) if n.get("name")}
+
+
 def _text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
@@ -77,7 +90,7 @@ def order_query(*, fulfilments: bool, consignments: bool) -> str:
     parts = ["id ref type status updatedOn"]
     if fulfilments or consignments:
         parts.append(_ORDER_ITEMS)
-        inner = ["id ref status type updatedOn", _FULFILMENT_ITEMS]
+        inner = ["id ref status type updatedOn fromLocation { ref }", _FULFILMENT_ITEMS]
         if consignments:
             inner.append(_ARTICLES)
         parts.append(
@@ -100,7 +113,7 @@ def fetch_order(
     """The order as a plain dict (None when Fluent does not know it).
 
     Shape: ``{id, ref, type, status, updatedOn, items: [{id, ref, quantity,
-    productRef}], fulfilments: [{id, ref, status, type, updatedOn, items: [{id, ref,
+    productRef}], fulfilments: [{id, ref, status, type, updatedOn, fromLocationRef, items: [{id, ref,
     status, requestedQuantity, filledQuantity, rejectedQuantity, orderItemId,
     orderItemRef}], consignments: [{id, ref, status, trackingLabel, labelUrl,
     consignmentReference, updatedOn, carrierRef, carrierName}]}]}``.
@@ -178,6 +191,7 @@ def _fulfilment(node: dict[str, Any]) -> dict[str, Any]:
         "status": node.get("status"),
         "type": node.get("type"),
         "updatedOn": node.get("updatedOn"),
+        "fromLocationRef": (node.get("fromLocation") or {}).get("ref"),
         "items": items,
         "consignments": list(consignments.values()),
     }

@@ -11,30 +11,31 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 from connector.backoff import backoff_delay
 from connector.clients.errors import ApiError
 from connector.context import HandlerContext
 from connector.errors import ConfigError, PermanentError, TransientError
+from connector.fluent_connect.effective import refresh
 from connector.models import InboundMessage
 from connector.runtime import Runtime
-from connector.store import messages
+from connector.store import leases, messages
 
 log = logging.getLogger(__name__)
-
-# Seconds after which a row still `processing` is considered abandoned by a dead worker.
-STALE_PROCESSING_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # done | failed | retry | skipped
+    status: str  # done | failed | retry | skipped | busy (another run holds the lease)
     retry_in: float = 0.0
     error: str | None = None
     result: dict[str, Any] | None = None
 
 
 def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TransientError):
+    # the soft time limit interrupted a slow call: handlers are safe to run again
+    if isinstance(exc, (TransientError, SoftTimeLimitExceeded)):
         return True
     return isinstance(exc, ApiError) and exc.transient
 
@@ -42,8 +43,13 @@ def _is_transient(exc: BaseException) -> bool:
 def process(runtime: Runtime, message_id: int) -> Outcome:
     store = runtime.store
     policy = runtime.config.retry
-    row = messages.claim(store, message_id, stale_after=STALE_PROCESSING_SECONDS)
+    row = messages.claim(store, message_id, lease=policy.lease_seconds)
     if row is None:
+        # a redelivery (e.g. after its worker child died) while the row's lease is live:
+        # look again when the lease would expire, never run it twice at the same time
+        left = leases.lease_left(store, message_id, lease=policy.lease_seconds)
+        if left is not None:
+            return Outcome("busy", retry_in=left + 0.5)
         return Outcome("skipped")
     if row.deliveries > policy.max_deliveries:
         error = f"delivered {row.deliveries} times without finishing (worker lost?)"
@@ -52,8 +58,10 @@ def process(runtime: Runtime, message_id: int) -> Outcome:
     if route is None or row.handler is None:
         return _fail(runtime, row, f"route {row.route!r} is no longer configured")
     try:
+        refresh(runtime)  # Fluent's connector settings under the env (cached briefly)
         handler = runtime.registry.handler(row.handler)
-        result = handler(HandlerContext(runtime, row, route))
+        with leases.Heartbeat(store, row.id, policy.lease_seconds):
+            result = handler(HandlerContext(runtime, row, route))
     except Exception as exc:  # classify every failure; nothing escapes unrecorded
         text = f"{type(exc).__name__}: {exc}"
         if _is_transient(exc) and row.attempts <= policy.max_retries:

@@ -14,16 +14,21 @@ from connector.inbound.verifiers import FluentSignatureVerifier, HeaderMap
 
 
 class IdField(fields.Field):
-    """A non-empty id given as a string or an integer (normalised to str)."""
+    """A non-empty string (Fluent sends ids and names as strings; a number is refused
+    rather than stored under a name no route matches)."""
+
+    def __init__(self, *, max_length: int = 255, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kw: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise ValidationError("must be a string or an integer")
+        if not isinstance(value, str):
+            raise ValidationError("must be a string")
         text = str(value).strip()
         if not text:
             raise ValidationError("must not be empty")
-        if len(text) > 255:
-            raise ValidationError("longer than 255 characters")
+        if len(text) > self.max_length:
+            raise ValidationError(f"longer than {self.max_length} characters")
         return text
 
 
@@ -39,10 +44,10 @@ class FluentEnvelopeSchema(Schema):
     retailerId = IdField(required=True)
     entityId = IdField(required=True)
     entityRef = IdField(required=True)
-    entityType = IdField(required=True)
+    entityType = IdField(required=True, max_length=64)  # stored as resource_type
     rootEntityId = IdField(allow_none=True)
     rootEntityRef = IdField(allow_none=True)
-    rootEntityType = IdField(allow_none=True)
+    rootEntityType = IdField(allow_none=True, max_length=64)
 
 
 def describe_errors(messages: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from connector.errors import ConfigError
@@ -35,6 +36,15 @@ class Registry:
             for route in spec.routes:
                 merged[route.name] = route
         for route in routes:  # the YAML file replaces defaults by name
+            if not route.handler:  # a Fluent-shape route keeps our route's handler
+                default = merged.get(route.name)
+                if default is None:
+                    raise ConfigError(
+                        f"route {route.name!r} ({route.origin or 'YAML'}) names no "
+                        "handler of ours and we have no route of that name; set "
+                        "handler: to a registered name or a dotted path"
+                    )
+                route = replace(route, handler=default.handler, queue=default.queue)
             merged[route.name] = route
         self.routes: tuple[Route, ...] = tuple(merged.values())
         self._by_name = dict(merged)

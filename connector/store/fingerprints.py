@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from connector.models import EntityFingerprint, utcnow
 from connector.store.db import Store
@@ -88,18 +88,33 @@ def save(store: Store, module: str, items: Sequence[Stored]) -> None:
             session.execute(stmt)
 
 
-def entries(store: Store, module: str) -> list[Stored]:
+def entries(store: Store, module: str, prefix: str | None = None) -> list[Stored]:
     """Every fingerprint of ``module`` (for small sets, e.g. a deletion sweep over
-    categories: at most 10,000 per commercetools project)."""
+    categories: at most 10,000 per commercetools project); ``prefix`` narrows the
+    source keys (``p:`` = standard products)."""
+    stmt = select(
+        EntityFingerprint.source_key,
+        EntityFingerprint.target_ref,
+        EntityFingerprint.hash,
+    ).where(EntityFingerprint.module == module)
+    if prefix:
+        stmt = stmt.where(EntityFingerprint.source_key.startswith(prefix))
     with store.session() as session:
-        rows = session.execute(
-            select(
-                EntityFingerprint.source_key,
-                EntityFingerprint.target_ref,
-                EntityFingerprint.hash,
-            ).where(EntityFingerprint.module == module)
-        ).all()
+        rows = session.execute(stmt).all()
     return [Stored(key, ref, digest) for key, ref, digest in rows]
+
+
+def count(store: Store, module: str, prefix: str | None = None) -> int:
+    """How many fingerprints ``module`` has (source keys starting with ``prefix``)."""
+    stmt = (
+        select(func.count())
+        .select_from(EntityFingerprint)
+        .where(EntityFingerprint.module == module)
+    )
+    if prefix:
+        stmt = stmt.where(EntityFingerprint.source_key.startswith(prefix))
+    with store.session() as session:
+        return int(session.execute(stmt).scalar_one())
 
 
 def forget(store: Store, module: str, keys: Iterable[str] | None = None) -> int:

@@ -22,6 +22,11 @@ from typing import Any
 from connector.models import utcnow
 from connector.store import checkpoints, runs
 from connector.store.db import Store
+from connector.sync.hooks import hooks_of, next_since, plan_with_hooks
+from connector.sync.removals import (
+    MassRemoval,
+    RemovalGuard,
+)
 from connector.sync.stats import SyncStats
 from connector.sync.stream import Page, Planned, Skip, Stream, Window
 from connector.sync.write import write_planned
@@ -92,11 +97,13 @@ class SyncEngine:
         progress: Progress | None = None,
         on_start: Callable[[int, int | None], None] | None = None,
         run_id: int | None = None,
+        force_removals: bool | None = None,
     ) -> RunResult:
         """Run once. ``run_id``: a `pending` run row created by the caller (jobs API).
 
         ``force`` writes every entity read, ignoring stored fingerprints (to repair
         targets edited by hand); it still tells the writer which entities exist.
+        ``force_removals`` (default: ``force``) lets a run past the mass-removal guard.
         """
         module, scope = self.stream.module, self.stream.scope()
         stats = SyncStats()
@@ -113,8 +120,13 @@ class SyncEngine:
                 runs.finish(self.store, run_id, "skipped", stats.as_dict(), reason)
             return RunResult(run_id, "skipped", stats, reason)
         cursor = dict(checkpoint.cursor or {})
-        window, pending = plan_window(
-            cursor, full=full, overlap=self.stream.options.overlap, now=utcnow()
+        hooks, job_start = hooks_of(self.stream), utcnow()
+        window, pending = plan_with_hooks(
+            cursor,
+            full=full,
+            overlap=self.stream.options.overlap,
+            now=job_start,
+            hooks=hooks,
         )
         if run_id is None:
             run_id = runs.start(
@@ -131,12 +143,17 @@ class SyncEngine:
         try:
             if on_start is not None:
                 on_start(run_id, self.stream.estimate_total(window))
+            guard = RemovalGuard(
+                self.store,
+                self.stream,
+                force=force if force_removals is None else force_removals,
+            )
             with ThreadPoolExecutor(
                 max_workers=max(1, self.stream.options.max_in_flight),
                 thread_name_prefix=f"sync-{module}",
             ) as pool:
                 for page in self.stream.pages(window):
-                    self._page(page, stats, pool, dry_run, force)
+                    self._page(page, stats, pool, dry_run, force, guard)
                     if not dry_run:
                         pending = {**pending, "after": page.cursor}
                         self._save({**cursor, "run": pending})
@@ -147,9 +164,12 @@ class SyncEngine:
             if not dry_run:
                 # A partial run keeps the old window start, so entities that failed are
                 # read again next time (unchanged ones cost a read, never a write).
-                since = pending["to"] if status == "succeeded" else cursor.get("since")
+                since = next_since(cursor, pending, status)
                 self._save({"since": since, "run": None})
             runs.finish(self.store, run_id, status, stats.as_dict())
+            if hooks is not None and not dry_run and status == "succeeded":
+                custom = bool(pending.get("custom"))
+                hooks.after_run(window, custom, job_start, utcnow())
             log.info(
                 "sync.run.finished",
                 extra={
@@ -162,6 +182,8 @@ class SyncEngine:
             )
             return RunResult(run_id, status, stats)
         except Exception as exc:
+            if isinstance(exc, MassRemoval):  # the next run starts this window over
+                self._save({**cursor, "run": None})
             error = f"{type(exc).__name__}: {exc}"
             runs.finish(self.store, run_id, "failed", stats.as_dict(), error)
             log.warning(
@@ -192,6 +214,7 @@ class SyncEngine:
         pool: ThreadPoolExecutor,
         dry_run: bool,
         force: bool = False,
+        guard: RemovalGuard | None = None,
     ) -> None:
         stats.read += len(page.records)
         planned: list[Planned] = []
@@ -213,4 +236,5 @@ class SyncEngine:
             pool=pool,
             dry_run=dry_run,
             force=force,
+            guard=guard,
         )

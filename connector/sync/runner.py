@@ -13,6 +13,7 @@ from typing import Any
 
 from connector.context import Services
 from connector.errors import ConfigError, ConnectorError
+from connector.fluent_connect.windows import prepare
 from connector.models import utcnow
 from connector.specs import ModuleSpec, import_path
 from connector.store import checkpoints, runs
@@ -35,9 +36,12 @@ def build_stream(runtime: Services, module: str) -> Stream:
     spec = batch_spec(runtime, module)
     assert spec.batch is not None
     factory = import_path(spec.batch)
+    hooks = prepare(runtime, module)  # Fluent's connector settings (config, windows)
     stream = factory(runtime)
     if not isinstance(stream, Stream):
         raise ConfigError(f"{spec.batch} did not return a sync.Stream")
+    if hooks is not None:
+        stream.window_hooks = hooks  # type: ignore[attr-defined]
     return stream
 
 
@@ -45,9 +49,15 @@ RAN_RECENTLY = "ran recently"
 
 
 def prepare_run(
-    runtime: Services, module: str, *, trigger: str, run_id: int | None = None
+    runtime: Services,
+    module: str,
+    *,
+    trigger: str,
+    run_id: int | None = None,
+    full: bool = False,
 ) -> Stream | RunResult:
-    """The stream to run, or a ``skipped`` result for a beat run that came too soon.
+    """The stream to run, or a ``skipped`` result for a beat run that came too soon
+    (a scheduled full run always runs).
 
     A stream that cannot be built (e.g. a missing setting) fails ``run_id`` and raises.
     """
@@ -57,7 +67,7 @@ def prepare_run(
         if run_id is not None:
             runs.finish(runtime.store, run_id, "failed", {}, str(exc))
         raise
-    if trigger == "beat":
+    if trigger == "beat" and not full:
         spec = batch_spec(runtime, module)
         interval = runtime.config.schedule_seconds(module) or spec.every_seconds
         last = checkpoints.last_started(runtime.store, module, stream.scope())
@@ -78,7 +88,7 @@ def run_sync(
     **kw: Any,
 ) -> RunResult:
     """Run ``module``'s sync once (``kw``: ``force``, ``on_start`` of the engine)."""
-    prepared = prepare_run(runtime, module, trigger=trigger, run_id=run_id)
+    prepared = prepare_run(runtime, module, trigger=trigger, run_id=run_id, full=full)
     if isinstance(prepared, RunResult):
         return prepared
     return run_stream(

@@ -18,9 +18,12 @@ class SyncStats:
     skipped: int = 0
     failed: int = 0
     batches: int = 0
+    removed: int = 0  # planned removals written (deactivations, zeroed, marked)
     skip_reasons: Counter[str] = field(default_factory=Counter)
     failures: list[dict[str, str]] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
+    removal_plan: list[str] = field(default_factory=list)  # dry run: removals apart
+    guard: str | None = None  # dry run: why the mass-removal guard would stop the run
 
     @property
     def written(self) -> int:
@@ -44,6 +47,7 @@ class SyncStats:
             "skipped": self.skipped,
             "failed": self.failed,
             "batches": self.batches,
+            "removed": self.removed,
             "skip_reasons": dict(self.skip_reasons),
             "failures": list(self.failures),
         }
@@ -52,4 +56,5 @@ class SyncStats:
         return (
             f"read={self.read} created={self.created} updated={self.updated} "
             f"unchanged={self.unchanged} skipped={self.skipped} failed={self.failed}"
+            + (f" removed={self.removed}" if self.removed else "")
         )

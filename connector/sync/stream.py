@@ -43,6 +43,9 @@ class Planned:
     target_ref: str | None = None
     level: int = 0
     data: Any = None
+    # a removal (deactivation, quantity 0, channel marked/deleted): listed apart in a
+    # dry run and counted by the mass-removal guard; the text says what happens
+    removal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class WriteOutcome:
     status: str  # created | updated | unchanged | failed
     target_ref: str | None = None
     error: str | None = None
+    note: str | None = None  # written, but part of the source could not be (reported)
 
 
 @dataclass
@@ -66,6 +70,10 @@ class StreamOptions:
     batch_size: int = 25
     max_in_flight: int = 4
     overlap: timedelta = field(default_factory=lambda: timedelta(minutes=2))
+    # the mass-removal guard: a run removing more than this share of what the module
+    # has written (its fingerprints) stops before writing unless forced
+    max_removal_share: float = 0.10
+    removal_guard_min: int = 5  # a run removing at most this many is never stopped
 
 
 class Stream(ABC):
@@ -96,6 +104,11 @@ class Stream(ABC):
 
     def estimate_total(self, window: Window) -> int | None:
         """Optional: number of source records in the window, for a progress bar."""
+        return None
+
+    def removal_base(self) -> int | None:
+        """Optional: how many entities the removal share is measured against (None:
+        every fingerprint of the module; see ``sync.removals``)."""
         return None
 
     def close(self) -> None:

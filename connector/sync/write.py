@@ -4,7 +4,8 @@ run) and the catalogue event path (a few records now, connector/catalogue/apply.
 Compares each planned entity's fingerprint with the stored one (``force``: write all),
 writes what changed through the stream, lower ``level`` first, in batches of the stream's
 ``batch_size`` (in parallel on ``pool`` when given), and saves the fingerprints of what
-was written. A failed batch: the others' writes are kept, then its error is raised (in
+was written. ``guard`` (a batch run's mass-removal guard) may stop the run before a
+page's removals are written. A failed batch: the others' writes are kept, then its error is raised (in
 sequence, nothing after it is written). ``dry_run`` only counts and lists the plan.
 """
 
@@ -16,6 +17,7 @@ from concurrent.futures import Executor
 from connector.store import fingerprints
 from connector.store.db import Store
 from connector.store.fingerprints import Stored
+from connector.sync.removals import RemovalGuard, count_written, guard_page
 from connector.sync.stats import SyncStats
 from connector.sync.stream import Planned, Stream, WriteOutcome
 
@@ -24,6 +26,8 @@ WRITTEN = ("created", "updated", "unchanged")
 
 
 def count(outcome: WriteOutcome, stats: SyncStats) -> None:
+    if outcome.note:
+        stats.skip(outcome.key, outcome.note)
     if outcome.status == "created":
         stats.created += 1
     elif outcome.status == "updated":
@@ -43,6 +47,7 @@ def write_planned(
     pool: Executor | None = None,
     dry_run: bool = False,
     force: bool = False,
+    guard: RemovalGuard | None = None,
 ) -> None:
     module = stream.module
     known = fingerprints.lookup(store, module, (p.key for p in planned))
@@ -53,6 +58,8 @@ def write_planned(
         if force or p.key not in known or known[p.key].hash != hashes[p.key]
     ]
     stats.unchanged += len(planned) - len(changed)
+    if guard is not None:  # the mass-removal guard (sync.removals)
+        changed = guard_page(guard, changed, known, stats, dry_run)
     if dry_run:
         for p in changed:
             action = "update" if p.key in known else "create"
@@ -87,6 +94,7 @@ def write_planned(
         saved: list[Stored] = []
         for batch, results in done:
             by_key = {p.key: p for p in batch}
+            count_written(batch, {o.key: o.status for o in results}, stats)
             for outcome in results:
                 count(outcome, stats)
                 written = by_key.get(outcome.key)

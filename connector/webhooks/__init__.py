@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from connector.api.docs import documented
 from connector.errors import ConfigError
 from connector.inbound.commercetools import CommercetoolsSource
 from connector.inbound.external import SOURCE as EXTERNAL
@@ -21,6 +22,9 @@ from connector.inbound.external import ExternalSource
 from connector.inbound.fluent import FluentSource
 from connector.inbound.pipeline import Source, receive
 from connector.runtime import Runtime
+from connector.webhooks.docs import EXTERNAL as EXTERNAL_DOC
+from connector.webhooks.docs import FLUENT as FLUENT_DOC
+from connector.webhooks.docs import SOURCE as SOURCE_DOC
 
 SourceFactory = Callable[[Any], Source]
 SOURCES: dict[str, SourceFactory] = {
@@ -55,17 +59,20 @@ def handle(source_name: str) -> ResponseReturnValue:
 
 
 @bp.post("/webhooks/<source_name>")
+@documented(**SOURCE_DOC)
 def webhook(source_name: str) -> ResponseReturnValue:
     return handle(source_name)
 
 
 @bp.post("/webhooks/external/<name>")
+@documented(**EXTERNAL_DOC)
 def external_webhook(name: str) -> ResponseReturnValue:
     """External systems: one route per ``<name>`` (inbound/external.py)."""
     return handle_external(name)
 
 
 @bp.post("/api/v1/fluent-connect/webhook")
+@documented(**FLUENT_DOC)
 def fluent_connect_webhook() -> ResponseReturnValue:
     return handle("fluent")
 

@@ -7,6 +7,7 @@
   GET  /_sandbox/keys                  ``{"public_key_pem", "public_key_der_b64"}``
   GET  /_sandbox/entities/<table>      rows of a table (``?ref=``, ``?limit=`` default 100)
   GET  /_sandbox/entities/<table>/<id> one row
+  DELETE /_sandbox/entities/<table>/<id>  delete a row (a location, a virtual position)
   GET  /_sandbox/orders/<ref>          an order with items, fulfilments, articles,
                                        consignments and transactions, denormalised
   GET  /_sandbox/stock?productRef=&locationRef=   on-hand per location + aggregates
@@ -207,6 +208,17 @@ def data_control_blueprint(state: FluentSandbox) -> Blueprint:
             return control_error(404, "unknown_table", table)
         with state.lock:
             row = state.data.table(table).get(entity_id)
+            if row is None:
+                return control_error(404, "not_found", f"{table}/{entity_id}")
+            return jsonify(public(row)), 200
+
+    @bp.delete("/entities/<table>/<entity_id>")
+    def delete_entity(table: str, entity_id: str) -> tuple[Response, int]:
+        """Delete a row (e.g. a location or a virtual position gone from Fluent)."""
+        if table not in TABLES:
+            return control_error(404, "unknown_table", table)
+        with state.lock:
+            row = state.data.table(table).remove(entity_id)
             if row is None:
                 return control_error(404, "not_found", f"{table}/{entity_id}")
             return jsonify(public(row)), 200

@@ -2,7 +2,9 @@
 
 Location choice for a fulfilment: the CC order's ``pickupLocationRef``; for HD the ACTIVE
 locations nearest the delivery address (seed order without coordinates), the first that
-holds enough stock for every item, else the first one [I: stands in for Fluent's sourcing
+holds enough stock for every item; when none does but several together do, the order is
+split: one fulfilment per location with the quantities it holds (nearest first, as
+Fluent's split sourcing does); else the first one [I: stands in for Fluent's sourcing
 rules]. Fulfilment types follow Fluent's names (``HD_PFS``/``HD_PFDC``/``CC_PFS``/
 ``CC_PFDC``, PFDC for warehouse-type locations).
 """
@@ -78,9 +80,62 @@ def choose_location(state: FluentSandbox, order: dict[str, Any]) -> dict[str, An
     return candidates[0]
 
 
-def create_fulfilment(state: FluentSandbox, order: dict[str, Any]) -> dict[str, Any]:
+def split_plan(
+    state: FluentSandbox, order: dict[str, Any]
+) -> list[tuple[dict[str, Any], dict[str, int]]] | None:
+    """HD order no single location can fill: [(location, {order item id: qty})] when
+    the ACTIVE locations together hold enough stock, else None."""
     data = state.data
-    location = choose_location(state, order)
+    choice = order.get("fulfilmentChoice") or {}
+    if choice.get("pickupLocationRef"):
+        return None
+    candidates = [loc for loc in data.locations.rows() if loc.get("status") == "ACTIVE"]
+    address = choice.get("deliveryAddress") or {}
+    origin = None
+    if address.get("latitude") is not None and address.get("longitude") is not None:
+        origin = (float(address["latitude"]), float(address["longitude"]))
+    candidates = nearest_first(candidates, origin)
+    stock = grid(state, state.inventory_catalogue_ref)
+    items = data.order_items.many(order["_items"])
+    needs = _needs(state, order)
+    if any(
+        all((stock.get(sku, loc["ref"]) or 0) >= qty for sku, qty in needs)
+        for loc in candidates
+    ):
+        return None
+    plan: dict[str, tuple[dict[str, Any], dict[str, int]]] = {}
+    for item, (sku, qty) in zip(items, needs, strict=True):
+        left = qty
+        for loc in candidates:
+            take = min(left, int(stock.get(sku, loc["ref"]) or 0))
+            if take > 0:
+                plan.setdefault(loc["id"], (loc, {}))[1][item["id"]] = take
+                left -= take
+            if not left:
+                break
+        if left:
+            return None
+    return list(plan.values()) if len(plan) > 1 else None
+
+
+def create_fulfilments(
+    state: FluentSandbox, order: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The fulfilments of a newly BOOKED order (one, or one per location when split)."""
+    split = split_plan(state, order)
+    if split is None:
+        return [create_fulfilment(state, order)]
+    return [create_fulfilment(state, order, loc, qtys) for loc, qtys in split]
+
+
+def create_fulfilment(
+    state: FluentSandbox,
+    order: dict[str, Any],
+    location: dict[str, Any] | None = None,
+    quantities: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    data = state.data
+    location = location or choose_location(state, order)
     choice = order.get("fulfilmentChoice") or {}
     pfdc = str(location.get("type", "")).upper() in WAREHOUSE_TYPES
     kind = "CC" if order["type"] == "CC" else "HD"
@@ -108,13 +163,19 @@ def create_fulfilment(state: FluentSandbox, order: dict[str, Any]) -> dict[str, 
             "_articles": [],
         }
     )
-    for index, order_item in enumerate(data.order_items.many(order["_items"]), 1):
+    order_items = data.order_items.many(order["_items"])
+    if quantities is not None:
+        order_items = [i for i in order_items if i["id"] in quantities]
+    for index, order_item in enumerate(order_items, 1):
+        requested = (
+            quantities[order_item["id"]] if quantities else order_item["quantity"]
+        )
         item = data.fulfilment_items.add(
             {
                 "__typename": "FulfilmentItem",
                 "ref": f"{fulfilment['ref']}-{index}",
                 "status": "CREATED",
-                "requestedQuantity": order_item["quantity"],
+                "requestedQuantity": requested,
                 "filledQuantity": 0,
                 "rejectedQuantity": 0,
                 "_fulfilment": fulfilment["id"],

@@ -29,7 +29,7 @@ from .fulfil import (
     NoLocationError,
     choose_location,
     create_consignment,
-    create_fulfilment,
+    create_fulfilments,
 )
 from .resolvers.products import item_product
 from .store import stamp
@@ -228,10 +228,11 @@ class Lifecycle:
 
     def _to_booked(self, order: dict[str, Any], _reject: Mapping[str, int]) -> None:
         try:
-            fulfilment = create_fulfilment(self.state, order)
+            fulfilments = create_fulfilments(self.state, order)
         except NoLocationError as exc:
             raise LifecycleError(409, str(exc)) from exc
-        self._fulfilment_changed(fulfilment, order)
+        for fulfilment in fulfilments:
+            self._fulfilment_changed(fulfilment, order)
         self._order_status(order, "BOOKED")
 
     def _to_pick_pack(self, order: dict[str, Any], reject: Mapping[str, int]) -> None:

@@ -101,6 +101,14 @@ class Table:
     def find(self, key: Hashable) -> dict[str, Any] | None:
         return self.by_key.get(key)
 
+    def remove(self, entity_id: Any) -> dict[str, Any] | None:
+        """Drop a row (and its key index entries); the removed row or None."""
+        row = self.by_id.pop(str(entity_id), None)
+        if row is not None:
+            for key in [k for k, v in self.by_key.items() if v is row]:
+                del self.by_key[key]
+        return row
+
     def rows(self) -> list[dict[str, Any]]:
         return list(self.by_id.values())
 

@@ -24,6 +24,7 @@ MODULES = (
     "event_errors",
     "notifications",
     "ct_messages",
+    "fluent_connect",
 )
 
 
@@ -60,3 +61,12 @@ def test_demo_converges(tmp_path):
         assert "✔" in line, f"{module}: {line!r}\n{output[-3000:]}"
     assert (tmp_path / "connector.db").exists()  # the embedded SQLite store was used
     assert (tmp_path / "broker.db").exists()  # and the embedded SQLite broker
+    # the default field profile (ct_fields: fluent): Fluent connector's names
+    for module, names in (
+        ("locations", ("flStoreDetails", "flEmail", "flLatitude", "flLongitude")),
+        ("orders", ("pickup STORE_SYD read from flCustomField.flPickupLocationRef",)),
+        ("fulfilments", ("flFulfilment", "flFulfilmentMetadata")),
+        ("consignments", ("flConsignmentRef", "flConsignmentStatus", "flTrackingUrl")),
+    ):
+        line = next(ln for ln in output.splitlines() if ln.startswith(module + " "))
+        assert all(name in line for name in names), f"{module}: {line!r}"

@@ -72,13 +72,13 @@ class QuerySchema(Schema):
 
     @validates_schema
     def _together(self, data: dict[str, Any], **kw: Any) -> None:
-        if "items" in data and ("sku" in data or "quantity" in data):
-            raise ValidationError("use either items or sku/quantity", "items")
         if "items" not in data and not data.get("sku"):
             raise ValidationError(
                 "give at least one SKU (sku=... or items=SKU:QTY,...)", "sku"
             )
         skus, quantities = data.get("sku") or [], data.get("quantity") or []
+        if quantities and not skus:
+            raise ValidationError("goes with sku (items carry their own)", "quantity")
         if len(quantities) > 1 and len(quantities) != len(skus):
             raise ValidationError(
                 f"give one quantity for all SKUs or one per sku ({len(skus)})",
@@ -139,14 +139,13 @@ def load_query(args: Mapping[str, Any], *, max_items: int) -> AvailabilityQuery:
         else:
             data[key] = values[0]
     loaded = QuerySchema().load(data)
-    if "items" in loaded:
-        items = parse_items(loaded["items"])
-    else:
-        skus = loaded["sku"]
+    items = parse_items(loaded["items"]) if "items" in loaded else []
+    skus = loaded.get("sku") or []
+    if skus:  # sku/quantity and items may come together: all are requested
         quantities = loaded.get("quantity") or [1]
         if len(quantities) == 1:
             quantities = quantities * len(skus)
-        items = list(zip(skus, quantities, strict=True))
+        items += list(zip(skus, quantities, strict=True))
     merged = merge_items(items)
     if len(merged) > max_items:
         field = "items" if "items" in loaded else "sku"

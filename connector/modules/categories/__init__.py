@@ -7,7 +7,7 @@ categories are deactivated (``on_delete``). Options: YAML ``modules.categories``
 """
 
 from connector.settings_file import Route
-from connector.specs import ModuleSpec
+from connector.specs import FULL_RUN_SECONDS, ModuleSpec
 
 SPEC = ModuleSpec(
     name="categories",
@@ -30,4 +30,5 @@ SPEC = ModuleSpec(
     ),
     batch="connector.modules.categories.stream:build",
     every_seconds=900.0,
+    full_every_seconds=FULL_RUN_SECONDS,
 )

@@ -34,7 +34,8 @@ def category_payload(
     """The Fluent category a CT category maps to (input fields plus ``kind``/``status``).
 
     Name: the localized name (fallback: the ref). Summary: the localized description,
-    at most 255 characters. ``parentCategory``: the parent's ref when there is a parent.
+    at most 255 characters. ``parentCategory``: the parent's ref when there is a parent,
+    else an explicit null (so an update moves a category to the root).
     """
     ref = category_ref(category)
     payload: dict[str, Any] = {
@@ -48,8 +49,10 @@ def category_payload(
     summary = truncate(localized(category.get("description"), locales), SUMMARY_MAX)
     if summary:
         payload["summary"] = summary
-    if parent_ref:
-        payload["parentCategory"] = category_key(parent_ref, catalogue)
+    # a root category sends an explicit null: an update moves it to the root
+    payload["parentCategory"] = (
+        category_key(parent_ref, catalogue) if parent_ref else None
+    )
     return payload
 
 
@@ -98,7 +101,9 @@ def plan_record(
     """
     if record.get("deleted"):
         payload = inactive_payload("category", record["ref"], catalogue)
-        return [Planned(record["id"], payload, record["ref"], level=0)]
+        return [
+            Planned(record["id"], payload, record["ref"], level=0, removal="deactivate")
+        ]
     out = []
     for category in [*(record.get("ancestors") or []), record["category"]]:
         parent = category.get("parent") or {}

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from connector.catalogue.mapping import category_ref
 from connector.catalogue.reading import window_pages, window_total
 from connector.catalogue.writer import CatalogueWriter, Ident
 from connector.clients.commercetools import ct_in
@@ -62,16 +63,18 @@ class CategoryStream(Stream):
             and self.opts.on_delete == "deactivate"
         )
         seen: set[str] = set()
+        refs: set[str] = set()  # a ref of a live category is never deactivated
         last = window.after
         for results in window_pages(
             self.ct, "categories", window, expand=EXPAND, page_size=self.opts.page_size
         ):
             if sweep:
                 seen.update(c["id"] for c in results)
+                refs.update(category_ref(c) for c in results)
             last = results[-1]["id"]
             yield Page(self.prepare(results), last)
         if sweep:
-            for chunk in self._vanished(seen):
+            for chunk in self._vanished(seen, refs):
                 yield Page(self.prepare_deleted(chunk), last)
 
     def prepare(self, categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,18 +102,28 @@ class CategoryStream(Stream):
         )
         self._exists = self.writer.prefetch(planned, known)
 
-    def _vanished(self, seen: set[str]) -> Iterator[list[tuple[str, str]]]:
-        """Fingerprinted categories not seen in this full run and gone from CT."""
+    def _vanished(
+        self, seen: set[str], refs: set[str]
+    ) -> Iterator[list[tuple[str, str]]]:
+        """Fingerprinted categories not seen in this full run and gone from CT. A
+        fingerprint whose ref now belongs to another live category (deleted and
+        recreated with the same key, e.g. to move it to the root) is dropped."""
         tombstone: dict[str, str] = {}
         candidates: list[tuple[str, str]] = []
+        stale: list[str] = []
         for entry in fingerprints.entries(self.runtime.store, MODULE):
             if entry.source_key in seen:
                 continue
             ref = entry.target_ref or entry.source_key
+            if ref in refs:
+                stale.append(entry.source_key)
+                continue
             stone = inactive_payload("category", ref, self.opts.catalogue)
             tombstone.setdefault(ref, fingerprints.fingerprint(stone))
             if entry.hash != tombstone[ref]:
                 candidates.append((entry.source_key, ref))
+        if stale:
+            fingerprints.forget(self.runtime.store, MODULE, stale)
         for start in range(0, len(candidates), 100):  # keeps the URL short
             chunk = candidates[start : start + 100]
             ids = [cid for cid, _ in chunk]

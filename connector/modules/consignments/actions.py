@@ -2,12 +2,15 @@
 
 Deliveries and parcels are found by key, so a replay adds nothing. Custom fields are
 written only on our own types (or where none is set): a delivery or parcel that carries
-another custom type keeps it, and only its tracking data / items are maintained.
+another custom type keeps it, and only its tracking data / items are maintained. On our
+own type only changed fields are set (``set…CustomField``), so values the storefront
+keeps in other fields of the type stay; the type is set only where none is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from connector.modules.consignments.mapping import (
@@ -17,6 +20,18 @@ from connector.modules.consignments.mapping import (
     PARCEL_URL_FIELD,
     PlannedDelivery,
 )
+
+
+@dataclass(frozen=True)
+class FieldNames:
+    """The custom field keys of the selected profile (connector.ct_fields)."""
+
+    consignment_ref: str = DELIVERY_REF_FIELD
+    consignment_status: str = DELIVERY_STATUS_FIELD
+    tracking_url: str = PARCEL_URL_FIELD
+
+
+CONNECTOR_NAMES = FieldNames()
 
 
 def _type_ref(type_id: str) -> dict[str, str]:
@@ -32,21 +47,23 @@ def _items_view(items: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, in
     return sorted((i["id"], int(i["quantity"])) for i in items or [])
 
 
-def _delivery_fields(plan: PlannedDelivery) -> dict[str, Any]:
-    fields = {DELIVERY_REF_FIELD: plan.consignment_ref}
+def _delivery_fields(plan: PlannedDelivery, names: FieldNames) -> dict[str, Any]:
+    fields = {names.consignment_ref: plan.consignment_ref}
     if plan.status:
-        fields[DELIVERY_STATUS_FIELD] = plan.status
+        fields[names.consignment_status] = plan.status
     return fields
 
 
-def _parcel_draft(plan: PlannedDelivery, parcel_type: str) -> dict[str, Any]:
+def _parcel_draft(
+    plan: PlannedDelivery, parcel_type: str, names: FieldNames
+) -> dict[str, Any]:
     draft: dict[str, Any] = {"items": plan.item_list()}
     if plan.tracking:
         draft["trackingData"] = dict(plan.tracking)
     if plan.tracking_url:
         draft["custom"] = {
             "type": _type_ref(parcel_type),
-            "fields": {PARCEL_URL_FIELD: plan.tracking_url},
+            "fields": {names.tracking_url: plan.tracking_url},
         }
     return draft
 
@@ -57,16 +74,31 @@ def _custom_update(
     fields: Mapping[str, Any],
     action: str,
     ident: Mapping[str, str],
+    managed: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
+    """``action`` is the set…CustomType name; on our type: set…CustomField per changed
+    field of ``managed`` (a field absent from ``fields`` is unset)."""
     custom = target.get("custom") or {}
     current_type = (custom.get("type") or {}).get("id")
     if current_type not in (None, type_id):
         return []  # someone else's type: leave it
-    if current_type == type_id and dict(custom.get("fields") or {}) == dict(fields):
-        return []
-    if current_type is None and not fields:
-        return []
-    return [{"action": action, **ident, "type": _type_ref(type_id), "fields": fields}]
+    if current_type is None:
+        if not fields:
+            return []
+        return [
+            {"action": action, **ident, "type": _type_ref(type_id), "fields": fields}
+        ]
+    have = custom.get("fields") or {}
+    field_action = action.replace("CustomType", "CustomField")
+    out = []
+    for name in managed:
+        if have.get(name) == fields.get(name):
+            continue
+        step: dict[str, Any] = {"action": field_action, **ident, "name": name}
+        if fields.get(name) is not None:
+            step["value"] = fields[name]
+        out.append(step)
+    return out
 
 
 def delivery_actions(
@@ -74,6 +106,7 @@ def delivery_actions(
     plans: Sequence[PlannedDelivery],
     delivery_type: str,
     parcel_type: str,
+    names: FieldNames = CONNECTOR_NAMES,
 ) -> list[dict[str, Any]]:
     """Actions for every planned delivery, against the order's current deliveries."""
     deliveries = ((order.get("shippingInfo") or {}).get("deliveries")) or []
@@ -90,16 +123,19 @@ def delivery_actions(
                     "deliveryKey": plan.key,
                     "items": plan.item_list(),
                     "parcels": [
-                        {"key": plan.parcel_key, **_parcel_draft(plan, parcel_type)}
+                        {
+                            "key": plan.parcel_key,
+                            **_parcel_draft(plan, parcel_type, names),
+                        }
                     ],
                     "custom": {
                         "type": _type_ref(delivery_type),
-                        "fields": _delivery_fields(plan),
+                        "fields": _delivery_fields(plan, names),
                     },
                 }
             )
             continue
-        actions += _existing_delivery(delivery, plan, delivery_type, parcel_type)
+        actions += _existing_delivery(delivery, plan, delivery_type, parcel_type, names)
     return actions
 
 
@@ -108,6 +144,7 @@ def _existing_delivery(
     plan: PlannedDelivery,
     delivery_type: str,
     parcel_type: str,
+    names: FieldNames,
 ) -> list[dict[str, Any]]:
     actions: list[dict[str, Any]] = []
     ident = {"deliveryId": delivery["id"]}
@@ -116,7 +153,12 @@ def _existing_delivery(
             {"action": "setDeliveryItems", **ident, "items": plan.item_list()}
         )
     actions += _custom_update(
-        delivery, delivery_type, _delivery_fields(plan), "setDeliveryCustomType", ident
+        delivery,
+        delivery_type,
+        _delivery_fields(plan, names),
+        "setDeliveryCustomType",
+        ident,
+        (names.consignment_ref, names.consignment_status),
     )
     parcels = delivery.get("parcels") or []
     parcel = next((p for p in parcels if p.get("key") == plan.parcel_key), None)
@@ -126,7 +168,7 @@ def _existing_delivery(
                 "action": "addParcelToDelivery",
                 **ident,
                 "parcelKey": plan.parcel_key,
-                **_parcel_draft(plan, parcel_type),
+                **_parcel_draft(plan, parcel_type, names),
             }
         )
         return actions
@@ -143,8 +185,13 @@ def _existing_delivery(
                 "trackingData": dict(plan.tracking),
             }
         )
-    url_fields = {PARCEL_URL_FIELD: plan.tracking_url} if plan.tracking_url else {}
+    url_fields = {names.tracking_url: plan.tracking_url} if plan.tracking_url else {}
     actions += _custom_update(
-        parcel, parcel_type, url_fields, "setParcelCustomType", pident
+        parcel,
+        parcel_type,
+        url_fields,
+        "setParcelCustomType",
+        pident,
+        (names.tracking_url,),
     )
     return actions

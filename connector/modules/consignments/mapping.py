@@ -3,8 +3,10 @@
 Per consignment: one delivery keyed ``<delivery_key_prefix><consignment ref>`` holding the
 filled items of its fulfilment(s) (mapped to CT line item ids), one parcel keyed
 ``<delivery key>-parcel`` with ``trackingData {trackingId, carrier}`` and the tracking URL
-in the parcel custom field ``trackingUrl`` (type ``fluent-parcel``), and the consignment
-ref/status in delivery custom fields (type ``fluent-delivery``). Existing deliveries are
+in a parcel custom field, and the consignment ref/status in delivery custom fields (names
+from the field profile, connector.ct_fields: ``flTrackingUrl`` on ``flArticle``,
+``flConsignmentRef``/``flConsignmentStatus`` on ``flConsignment``; or ``trackingUrl`` on
+``fluent-parcel`` and ``fluentConsignment*`` on ``fluent-delivery``). Existing deliveries are
 compared, never duplicated: changed tracking -> setParcelTrackingData, changed URL,
 status or items -> their set actions. A consignment first seen CANCELLED gets no delivery.
 """

@@ -12,8 +12,6 @@ from connector.modules.consignments.mapping import TrackingUrls
 from connector.options import reject_unknown
 
 SECTION = "modules.consignments"
-DEFAULT_PARCEL_TYPE_KEY = "fluent-parcel"
-DEFAULT_DELIVERY_TYPE_KEY = "fluent-delivery"
 DEFAULT_KEY_PREFIX = "fluent-"
 KEYS = (
     "tracking_url_templates",
@@ -28,8 +26,9 @@ KEYS = (
 class ConsignmentOptions:
     tracking: TrackingUrls
     delivery_key_prefix: str = DEFAULT_KEY_PREFIX
-    parcel_type_key: str = DEFAULT_PARCEL_TYPE_KEY
-    delivery_type_key: str = DEFAULT_DELIVERY_TYPE_KEY
+    # None: the field profile's type key (connector.ct_fields)
+    parcel_type_key: str | None = None
+    delivery_type_key: str | None = None
 
     @classmethod
     def from_section(
@@ -40,8 +39,10 @@ class ConsignmentOptions:
         return cls(
             tracking=TrackingUrls.from_options(raw),
             delivery_key_prefix=str(raw.get("delivery_key_prefix", DEFAULT_KEY_PREFIX)),
-            parcel_type_key=str(raw.get("parcel_type_key") or DEFAULT_PARCEL_TYPE_KEY),
-            delivery_type_key=str(
-                raw.get("delivery_type_key") or DEFAULT_DELIVERY_TYPE_KEY
-            ),
+            parcel_type_key=_key(raw.get("parcel_type_key")),
+            delivery_type_key=_key(raw.get("delivery_type_key")),
         )
+
+
+def _key(value: Any) -> str | None:
+    return str(value) if value else None

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from connector.context import HandlerContext
+from connector.ct_fields import FieldProfile, profile_of
 from connector.fluent_orders.ct_orders import (
     match_line_items,
 )
@@ -23,7 +24,7 @@ from connector.fluent_orders.ct_types import (
     update_order,
 )
 from connector.fluent_orders.pair import load_order_pair
-from connector.modules.consignments.actions import delivery_actions
+from connector.modules.consignments.actions import FieldNames, delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
     DELIVERY_STATUS_FIELD,
@@ -37,24 +38,75 @@ log = logging.getLogger(__name__)
 MODULE = "consignments"
 
 
-def parcel_type_draft(key: str) -> dict[str, Any]:
+def parcel_type_draft(key: str, profile: FieldProfile | None = None) -> dict[str, Any]:
+    if profile is not None and profile.fluent:
+        return type_draft(
+            key,
+            profile.label("parcel_type"),
+            ["order-parcel"],
+            [
+                field_def(
+                    profile.key("tracking_url"),
+                    "String",
+                    profile.label("tracking_url"),
+                )
+            ],
+        )
     return type_draft(
         key,
         "Fluent parcel",
         ["order-parcel"],
-        [field_def(PARCEL_URL_FIELD, "String", "Tracking URL")],
+        [
+            field_def(
+                _key(profile, "tracking_url", PARCEL_URL_FIELD),
+                "String",
+                "Tracking URL",
+            )
+        ],
     )
 
 
-def delivery_type_draft(key: str) -> dict[str, Any]:
+def delivery_type_draft(
+    key: str, profile: FieldProfile | None = None
+) -> dict[str, Any]:
+    if profile is not None and profile.fluent:
+        return type_draft(
+            key,
+            profile.label("delivery_type"),
+            ["order-delivery"],
+            [
+                field_def(profile.key(n), "String", profile.label(n))
+                for n in ("consignment_ref", "consignment_status")
+            ],
+        )
     return type_draft(
         key,
         "Fluent consignment",
         ["order-delivery"],
         [
-            field_def(DELIVERY_REF_FIELD, "String", "Fluent consignment ref"),
-            field_def(DELIVERY_STATUS_FIELD, "String", "Fluent consignment status"),
+            field_def(
+                _key(profile, "consignment_ref", DELIVERY_REF_FIELD),
+                "String",
+                "Fluent consignment ref",
+            ),
+            field_def(
+                _key(profile, "consignment_status", DELIVERY_STATUS_FIELD),
+                "String",
+                "Fluent consignment status",
+            ),
         ],
+    )
+
+
+def _key(profile: FieldProfile | None, logical: str, default: str) -> str:
+    return profile.key(logical) if profile is not None else default
+
+
+def field_names(profile: FieldProfile) -> FieldNames:
+    return FieldNames(
+        consignment_ref=profile.key("consignment_ref"),
+        consignment_status=profile.key("consignment_status"),
+        tracking_url=profile.key("tracking_url"),
     )
 
 
@@ -79,18 +131,26 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     if not ct_order.get("shippingInfo"):
         log.warning("consignments.order.no_shipping_info", extra=dict(result))
         return {**result, "actions": [], "skipped": "no_shipping_info"}
-    parcel_type = setup.ensure_type(
+    profile = profile_of(runtime.config)
+    parcel, delivery = setup.ensure_types(
         ct,
-        parcel_type_draft(options.parcel_type_key),
-    ).id
-    delivery_type = setup.ensure_type(
-        ct,
-        delivery_type_draft(options.delivery_type_key),
-    ).id
+        [
+            parcel_type_draft(
+                options.parcel_type_key or profile.key("parcel_type"), profile
+            ),
+            delivery_type_draft(
+                options.delivery_type_key or profile.key("delivery_type"), profile
+            ),
+        ],
+    )
+    parcel_type, delivery_type = parcel.id, delivery.id
+    names = field_names(profile)
     updated, applied = update_order(
         ct,
         ct_order,
-        lambda current: delivery_actions(current, plans, delivery_type, parcel_type),
+        lambda current: delivery_actions(
+            current, plans, delivery_type, parcel_type, names
+        ),
         setup,
     )
     return {

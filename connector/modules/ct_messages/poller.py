@@ -15,6 +15,7 @@ from typing import Any
 from connector.clients.commercetools import ct_in, ct_str
 from connector.context import Services
 from connector.inbound.commercetools import CHANGE_TYPES, inbound_from_notification
+from connector.inbound.jsonbody import unstorable
 from connector.inbound.pipeline import Rejected, accept
 from connector.models import utcnow
 from connector.store import checkpoints
@@ -109,6 +110,11 @@ def poll(runtime: Services, *, overlap_seconds: float = 30.0) -> dict[str, Any]:
             for message in results:
                 counts["read"] += 1
                 try:
+                    problem = unstorable(
+                        message
+                    )  # NUL / lone surrogate: no store holds it
+                    if problem:
+                        raise Rejected(400, "malformed_body", problem)
                     inbound = inbound_from_notification(
                         {"notificationType": "Message", **message}
                     )

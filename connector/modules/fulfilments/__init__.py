@@ -1,7 +1,7 @@
 """fulfilments (Fluent -> commercetools): Fluent fulfilment webhooks write per-line-item
 progress (fulfilment refs, statuses, requested/filled/rejected quantities) onto the CT
-order's line items, as custom fields (type ``fluent-line-item``), line item states, or
-both (option ``mode``).
+order's line items, as custom fields (field profile ``ct_fields``: ``flFulfilment`` /
+``flFulfilmentMetadata``, or ``fluent-line-item``), line item states, or both (``mode``).
 
 Owns: the fulfilment route and the line items' Fluent fields/states. Must not: change
 order states or deliveries, or call any API at ingress.

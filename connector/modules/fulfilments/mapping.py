@@ -3,13 +3,19 @@
 Per CT line item (matched through the Fluent order item, see fluent_orders.ct_orders):
 the refs of the fulfilments holding it, the status of the latest fulfilment and of its
 fulfilment item, and requested/filled/rejected quantities summed over the fulfilments.
-Written either as custom fields (type ``fluent-line-item``) or as line item states
-(filled quantity -> state ``fluent-filled``, rejected -> ``fluent-rejected``, the rest
-where it was), or both. Only differences produce actions, so a replay writes nothing.
+Written either as custom fields or as line item states (filled quantity -> state
+``fluent-filled``, rejected -> ``fluent-rejected``, the rest where it was), or both.
+Custom fields follow the field profile (connector.ct_fields): ``connector`` writes the
+fields below on ``fluent-line-item``; ``fluent`` writes one field ``flFulfilmentMetadata``
+on ``flFulfilment``: a JSON array with one entry per fulfilment holding the line (id, ref,
+location ref and name, statuses, quantities), so a line split over two locations shows
+both. Only differences produce actions (per field), so a replay writes nothing and
+values the storefront keeps in other fields of the type stay.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +50,16 @@ class LineProgress:
     filled: int
     rejected: int
     updated_on: str | None
+    entries: tuple[Mapping[str, Any], ...] = ()
+
+    def metadata(self, location_names: Mapping[str, str]) -> str:
+        """The Fluent profile's ``flFulfilmentMetadata`` value (JSON, stable order)."""
+        out = []
+        for entry in self.entries:
+            ref = entry.get("fulfilmentLocationRef")
+            item = {**entry, "fulfilmentLocationName": location_names.get(ref or "")}
+            out.append({k: v for k, v in item.items() if v is not None})
+        return json.dumps(out, sort_keys=True, separators=(",", ":"))
 
     def fields(self) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -87,8 +103,49 @@ def line_progress(
             filled=sum(i["filledQuantity"] for _, i in entries),
             rejected=sum(i["rejectedQuantity"] for _, i in entries),
             updated_on=max(times, key=_ts) if times else None,
+            entries=_entries(entries),
         )
     return out
+
+
+def _entries(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> tuple[dict[str, Any], ...]:
+    """One entry per fulfilment (items of one fulfilment for the same line summed)."""
+    by_fulfilment: dict[str, dict[str, Any]] = {}
+    for fulfilment, item in pairs:
+        key = str(fulfilment.get("id") or fulfilment.get("ref"))
+        entry = by_fulfilment.get(key)
+        if entry is None:
+            by_fulfilment[key] = {
+                "fulfilmentId": fulfilment.get("id"),
+                "fulfilmentRef": fulfilment.get("ref"),
+                "fulfilmentLocationRef": fulfilment.get("fromLocationRef"),
+                "fulfilmentStatus": fulfilment.get("status"),
+                "fulfilmentItemStatus": item.get("status"),
+                "requestedQuantity": item["requestedQuantity"],
+                "filledQuantity": item["filledQuantity"],
+                "rejectedQuantity": item["rejectedQuantity"],
+                "updatedOn": fulfilment.get("updatedOn"),
+            }
+            continue
+        for name in ("requestedQuantity", "filledQuantity", "rejectedQuantity"):
+            entry[name] += item[name]
+    return tuple(by_fulfilment.values())
+
+
+def stored_updated_on(line: Mapping[str, Any], metadata_field: str | None) -> Any:
+    """The newest fulfilment read the line shows (either profile)."""
+    fields = (line.get("custom") or {}).get("fields") or {}
+    if metadata_field is None:
+        return fields.get(FIELD_UPDATED_ON)
+    try:
+        entries = json.loads(fields.get(metadata_field) or "[]")
+    except (TypeError, ValueError):
+        return None
+    times = [e.get("updatedOn") for e in entries if isinstance(e, dict)]
+    times = [t for t in times if t]
+    return max(times, key=_ts) if times else None
 
 
 def _ts(text: Any) -> float:
@@ -96,9 +153,11 @@ def _ts(text: Any) -> float:
     return parsed.timestamp() if parsed else 0.0
 
 
-def is_stale(line: Mapping[str, Any], progress: LineProgress) -> bool:
+def is_stale(
+    line: Mapping[str, Any], progress: LineProgress, metadata_field: str | None = None
+) -> bool:
     """The line already shows a newer fulfilment read (a late read must not win)."""
-    stored = ((line.get("custom") or {}).get("fields") or {}).get(FIELD_UPDATED_ON)
+    stored = stored_updated_on(line, metadata_field)
     old, new = parse_time(stored), parse_time(progress.updated_on)
     return old is not None and new is not None and new < old
 
@@ -108,28 +167,29 @@ def custom_field_actions(
     progress: LineProgress,
     our_type_id: str,
     other_type_fields: frozenset[str] | None,
+    desired: Mapping[str, Any] | None = None,
+    names: frozenset[str] = FIELD_NAMES,
 ) -> list[dict[str, Any]] | None:
-    """Actions writing ``progress`` on the line ([] = up to date; None = the line has
-    another custom type lacking our fields, so it cannot be written)."""
+    """Actions writing ``desired`` (default: the connector profile's fields of
+    ``progress``) on the line: the type only when the line has none, else one
+    setLineItemCustomField per changed field, so other fields keep their values
+    ([] = up to date; None = another custom type lacking our fields)."""
     custom = line.get("custom") or {}
     current = dict(custom.get("fields") or {})
-    desired = progress.fields()
+    desired = dict(progress.fields() if desired is None else desired)
     type_id = (custom.get("type") or {}).get("id")
-    if type_id is None or type_id == our_type_id:
-        wanted = {**desired}
-        if type_id is not None and all(
-            current.get(k) == wanted.get(k) for k in FIELD_NAMES
-        ):
-            return []
+    if type_id is None:
         return [
             {
                 "action": "setLineItemCustomType",
                 "lineItemId": line["id"],
                 "type": {"typeId": "type", "id": our_type_id},
-                "fields": wanted,
+                "fields": desired,
             }
         ]
-    if not other_type_fields or not FIELD_NAMES <= other_type_fields:
+    if type_id != our_type_id and (
+        not other_type_fields or not names <= other_type_fields
+    ):
         return None
     return [
         {
@@ -138,7 +198,7 @@ def custom_field_actions(
             "name": name,
             "value": desired.get(name),
         }
-        for name in sorted(FIELD_NAMES)
+        for name in sorted(names)
         if current.get(name) != desired.get(name)
     ]
 

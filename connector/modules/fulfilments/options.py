@@ -21,7 +21,7 @@ KEYS = ("mode", "line_item_type_key", "states")
 @dataclass(frozen=True)
 class FulfilmentOptions:
     mode: str = "custom_fields"
-    line_item_type_key: str = DEFAULT_TYPE_KEY
+    line_item_type_key: str | None = None  # None: the field profile's (ct_fields)
     states: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATES))
 
     @classmethod
@@ -36,6 +36,6 @@ class FulfilmentOptions:
         states = {**DEFAULT_STATES, **as_mapping(raw.get("states"), "states")}
         return cls(
             mode=mode,
-            line_item_type_key=str(raw.get("line_item_type_key") or DEFAULT_TYPE_KEY),
+            line_item_type_key=str(raw.get("line_item_type_key") or "") or None,
             states={role: str(key) for role, key in states.items()},
         )

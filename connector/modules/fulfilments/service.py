@@ -2,8 +2,9 @@
 
 Reads the order with its items and fulfilments from Fluent, matches order items to CT
 line items and writes, in one versioned update, only what differs: custom fields
-(``mode: custom_fields``, default), line item state transitions (``mode: states``) or
-both. A line whose custom fields already show a newer fulfilment read is left alone.
+(``mode: custom_fields``, default; named by the field profile, connector.ct_fields; the
+fluent profile also reads the fulfilment locations' names), line item state transitions
+(``mode: states``) or both. A line whose custom fields already show a newer fulfilment read is left alone.
 It must not change order states or deliveries.
 """
 
@@ -13,6 +14,7 @@ import logging
 from typing import Any
 
 from connector.context import HandlerContext
+from connector.ct_fields import FieldProfile, profile_of
 from connector.fluent_orders.ct_orders import (
     custom_type_id,
     match_line_items,
@@ -24,8 +26,10 @@ from connector.fluent_orders.ct_types import (
     type_draft,
     update_order,
 )
+from connector.fluent_orders.fetch import location_names
 from connector.fluent_orders.pair import load_order_pair
 from connector.modules.fulfilments.mapping import (
+    FIELD_NAMES,
     FIELDS,
     LineProgress,
     custom_field_actions,
@@ -50,6 +54,22 @@ def line_item_type_draft(key: str) -> dict[str, Any]:
     )
 
 
+def fluent_line_item_type_draft(profile: FieldProfile, key: str) -> dict[str, Any]:
+    """The Fluent profile's type: one JSON field with the per-fulfilment metadata."""
+    return type_draft(
+        key,
+        profile.label("line_item_type"),
+        ["line-item"],
+        [
+            field_def(
+                profile.key("fulfilment_metadata"),
+                "String",
+                profile.label("fulfilment_metadata"),
+            )
+        ],
+    )
+
+
 def handle(ctx: HandlerContext) -> dict[str, Any]:
     runtime = ctx.services
     setup = ct_setup(runtime.caches)
@@ -61,10 +81,28 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     ct = runtime.ct()
     match = match_line_items(ct_order, order["items"])
     progress = line_progress(order, match)
+    profile = profile_of(runtime.config)
     type_id = None
+    names: dict[str, str] = {}
+    metadata_field = profile.key("fulfilment_metadata") if profile.fluent else None
     if mode in ("custom_fields", "both"):
-        type_key = options.line_item_type_key
-        type_id = setup.ensure_type(ct, line_item_type_draft(type_key)).id
+        type_key = options.line_item_type_key or profile.key("line_item_type")
+        draft = (
+            fluent_line_item_type_draft(profile, type_key)
+            if metadata_field
+            else line_item_type_draft(type_key)
+        )
+        type_id = setup.ensure_type(ct, draft).id
+        if metadata_field:
+            names = location_names(
+                runtime.fluent(),
+                [
+                    str(e.get("fulfilmentLocationRef"))
+                    for p in progress.values()
+                    for e in p.entries
+                    if e.get("fulfilmentLocationRef")
+                ],
+            )
     state_ids: dict[str, str] = {}
     if mode in ("states", "both"):
         states = options.states
@@ -82,11 +120,15 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             found = progress.get(line["id"])
             if found is None:
                 continue
-            if is_stale(line, found):
+            if is_stale(line, found, metadata_field):
                 report["stale"].append(line["id"])
                 continue
             if type_id is not None:
-                line_actions = _custom_actions(ct, setup, line, found, type_id)
+                if metadata_field:
+                    wanted = {metadata_field: found.metadata(names)}
+                else:
+                    wanted = found.fields()
+                line_actions = _custom_actions(ct, setup, line, found, type_id, wanted)
                 if line_actions is None:
                     report["skipped"].append(line["id"])
                     continue
@@ -122,11 +164,17 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
 
 
 def _custom_actions(
-    ct: Any, setup: CtSetup, line: dict[str, Any], progress: LineProgress, type_id: str
+    ct: Any,
+    setup: CtSetup,
+    line: dict[str, Any],
+    progress: LineProgress,
+    type_id: str,
+    wanted: dict[str, Any],
 ) -> list[dict[str, Any]] | None:
     other = custom_type_id(line)
     other_fields = None
     if other and other != type_id:
         found = setup.type_by_id(ct, other)
         other_fields = found.fields if found else None
-    return custom_field_actions(line, progress, type_id, other_fields)
+    names = FIELD_NAMES if set(wanted) <= FIELD_NAMES else frozenset(wanted)
+    return custom_field_actions(line, progress, type_id, other_fields, wanted, names)

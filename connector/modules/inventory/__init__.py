@@ -7,11 +7,12 @@ entry per SKU (= Fluent ``productRef``) of the virtual catalogue
 deletes entries, never touches entries of other channels and never writes to Fluent.
 """
 
-from connector.specs import ModuleSpec
+from connector.specs import FULL_RUN_SECONDS, ModuleSpec
 
 SPEC = ModuleSpec(
     name="inventory",
     description="Fluent virtual catalogue (ATS) -> commercetools inventory entries",
     batch="connector.modules.inventory.stream:build",
     every_seconds=120.0,
+    full_every_seconds=FULL_RUN_SECONDS,
 )

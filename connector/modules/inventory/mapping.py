@@ -47,3 +47,15 @@ def plan_position(
         return
     payload = {"sku": sku, "quantityOnStock": quantity, "channel": rules.channel_key}
     yield Planned(key=sku, payload=payload, target_ref=sku)
+
+
+MISSING_POLICIES = ("zero", "delete", "ignore")  # ``on_missing``
+MISSING_LABELS = {"zero": "set quantity 0 of", "delete": "delete entry"}
+
+
+def gone_payload(sku: str, channel_key: str, policy: str) -> dict[str, Any]:
+    """A SKU whose position left the catalogue: its entry zeroed or deleted."""
+    payload: dict[str, Any] = {"sku": sku, "channel": channel_key, "_gone": policy}
+    if policy == "zero":
+        payload["quantityOnStock"] = 0
+    return payload

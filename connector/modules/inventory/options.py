@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connector.options import Options
+from connector.modules.inventory.mapping import MISSING_POLICIES
+from connector.options import STREAM_KEYS, Options
 from connector.sync.stream import StreamOptions
-
-STREAM_KEYS = ("batch_size", "max_in_flight", "overlap_seconds")
 
 
 @dataclass(frozen=True)
@@ -19,6 +18,7 @@ class InventoryOptions:
     inactive_statuses: tuple[str, ...] = ("INACTIVE",)
     page_size: int = 5000
     group_ref: str | None = None
+    on_missing: str = "zero"  # what an entry without a position gets (mapping)
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any] | None) -> InventoryOptions:
@@ -31,4 +31,5 @@ class InventoryOptions:
             ),
             page_size=opts.integer("page_size", 5000, 1, 5000),
             group_ref=opts.text("group_ref", None),
+            on_missing=opts.choice("on_missing", "zero", MISSING_POLICIES),
         )

@@ -10,7 +10,10 @@ bulk write: batches run concurrently, at most ``max_in_flight`` at a time.
 
 The supply channel ``CTP_INVENTORY_CHANNEL_KEY`` is created on the first write when it
 does not exist (role InventorySupply; the role is added to an existing channel that
-lacks it). This module never deletes entries and never writes to Fluent.
+lacks it). A position gone from the virtual catalogue (seen only by a full run, which
+reads every position) sets its entry's quantity to 0 (``on_missing: zero``, default),
+deletes the entry (``delete``) or leaves it (``ignore``). This module never writes to
+Fluent.
 """
 
 from __future__ import annotations
@@ -24,10 +27,17 @@ from connector.clients.commercetools import CommercetoolsClient, ct_in, ct_str
 from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
 from connector.context import Services
-from connector.modules.inventory.mapping import InventoryRules, plan_position
+from connector.modules.inventory.mapping import (
+    MISSING_LABELS,
+    InventoryRules,
+    gone_payload,
+    plan_position,
+)
 from connector.modules.inventory.options import InventoryOptions
 from connector.options import require_settings
-from connector.store.fingerprints import Stored
+from connector.store import fingerprints
+from connector.store.db import Store
+from connector.store.fingerprints import Stored, fingerprint
 from connector.sync.stream import (
     Page,
     Planned,
@@ -91,6 +101,8 @@ class InventoryStream(Stream):
         *,
         page_size: int = 5000,
         group_ref: str | None = None,
+        store: Store | None = None,
+        on_missing: str = "zero",
     ) -> None:
         super().__init__(options)
         self.ct = ct
@@ -99,6 +111,8 @@ class InventoryStream(Stream):
         self.rules = rules
         self.page_size = page_size
         self.group_ref = group_ref
+        self.store = store  # fingerprints of the full-run sweep (None: no sweep)
+        self.on_missing = on_missing
         self._channel_id: str | None = None
         self._lock = threading.Lock()
 
@@ -115,6 +129,14 @@ class InventoryStream(Stream):
         }
         if self.group_ref:
             variables["groupRef"] = [self.group_ref]
+        sweep = (
+            window.start is None
+            and window.after is None
+            and self.store is not None
+            and self.on_missing != "ignore"
+        )
+        seen: set[str] = set()
+        cursor: str | None = window.after
         for nodes, cursor in self.fluent.iter_connection(
             positions_query(bool(self.group_ref)),
             variables,
@@ -122,9 +144,34 @@ class InventoryStream(Stream):
             page_size=self.page_size,
             after=window.after,
         ):
+            if sweep:
+                seen.update(str(n.get("productRef")) for n in nodes)
             yield Page(nodes, cursor)
+        if sweep:
+            gone = self._vanished(seen)
+            for start in range(0, len(gone), self.page_size):
+                yield Page(gone[start : start + self.page_size], cursor)
+
+    def _vanished(self, seen: set[str]) -> list[dict[str, Any]]:
+        """Records of fingerprinted SKUs without a position in this full read."""
+        assert self.store is not None
+        out: list[dict[str, Any]] = []
+        for entry in fingerprints.entries(self.store, self.module):
+            if entry.source_key in seen:
+                continue
+            stone = gone_payload(
+                entry.source_key, self.rules.channel_key, self.on_missing
+            )
+            if entry.hash != fingerprint(stone):
+                out.append({"productRef": entry.source_key, "_gone": True})
+        return out
 
     def plan(self, record: Mapping[str, Any]) -> Iterable[Planned | Skip]:
+        if record.get("_gone"):
+            sku = str(record["productRef"])
+            payload = gone_payload(sku, self.rules.channel_key, self.on_missing)
+            label = MISSING_LABELS[self.on_missing]
+            return [Planned(sku, payload, sku, removal=label)]
         return plan_position(record, self.rules)
 
     # -- writing -----------------------------------------------------------------------
@@ -159,6 +206,10 @@ class InventoryStream(Stream):
     def _write_one(
         self, item: Planned, entry: dict[str, Any] | None, channel_id: str
     ) -> WriteOutcome:
+        if item.payload.get("_gone") == "delete":
+            return self._delete(item, entry)
+        if entry is None and item.payload.get("_gone"):
+            return WriteOutcome(item.key, "unchanged", item.key)
         quantity = item.payload["quantityOnStock"]
 
         def actions(current: dict[str, Any]) -> list[dict[str, Any]]:
@@ -192,6 +243,17 @@ class InventoryStream(Stream):
             item.key, "updated" if applied else "unchanged", entry["id"]
         )
 
+    def _delete(self, item: Planned, entry: dict[str, Any] | None) -> WriteOutcome:
+        if entry is None:
+            return WriteOutcome(item.key, "unchanged", item.key)
+        try:
+            self.ct.delete(f"inventory/{entry['id']}", entry["version"])
+        except ApiError as exc:
+            if exc.transient:
+                raise
+            return WriteOutcome(item.key, "failed", error=str(exc))
+        return WriteOutcome(item.key, "updated", entry["id"])
+
 
 def build(
     runtime: Services, overrides: Mapping[str, Any] | None = None
@@ -220,4 +282,6 @@ def build(
         opts.stream,
         page_size=opts.page_size,
         group_ref=opts.group_ref,
+        store=runtime.store,
+        on_missing=opts.on_missing,
     )

@@ -4,13 +4,14 @@ Only what differs gets an action: ``changeName`` (the configured locales are set
 locales the channel has are kept), ``addRoles`` / ``removeRoles`` (only the two roles the
 connector manages; other roles are left alone), ``setAddress`` and ``setGeoLocation``
 (only when the draft has one: a part that could not be mapped is left as it is),
-``setCustomType`` (when the channel has no or another custom type) or one
-``setCustomField`` per changed field.
+``setCustomType`` (when the channel has no custom type, or another type lacking our
+fields) or one ``setCustomField`` per changed field (our type, or another type that has
+all our fields), so values the storefront keeps in other fields of the type stay.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connector.modules.locations.custom_type import FIELDS
@@ -18,6 +19,7 @@ from connector.modules.locations.mapping import MANAGED_ROLES
 
 Action = dict[str, Any]
 IGNORED_ADDRESS_KEYS = ("id", "key", "custom")
+CONNECTOR_NAMES = tuple(name for name, _, _ in FIELDS)
 
 
 def _clean_address(address: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -73,12 +75,19 @@ def geo_actions(current: Mapping[str, Any], draft: Mapping[str, Any]) -> list[Ac
 
 
 def custom_actions(
-    current: Mapping[str, Any], draft: Mapping[str, Any], type_id: str
+    current: Mapping[str, Any],
+    draft: Mapping[str, Any],
+    type_id: str,
+    names: Sequence[str] = CONNECTOR_NAMES,
+    other_type_fields: frozenset[str] | None = None,
 ) -> list[Action]:
-    """setCustomType when the type differs, else setCustomField per changed field."""
+    """setCustomType when the channel has no type (or another one lacking our
+    fields), else setCustomField per changed field of ``names``."""
     custom = current.get("custom") or {}
     wanted = draft["custom"]
-    if (custom.get("type") or {}).get("id") != type_id:
+    current_type = (custom.get("type") or {}).get("id")
+    adoptable = other_type_fields is not None and set(names) <= other_type_fields
+    if current_type != type_id and not adoptable:
         return [
             {
                 "action": "setCustomType",
@@ -88,7 +97,7 @@ def custom_actions(
         ]
     have = custom.get("fields") or {}
     actions: list[Action] = []
-    for name, _, _ in FIELDS:
+    for name in names:
         value = wanted["fields"].get(name)
         if have.get(name) == value:
             continue
@@ -100,7 +109,11 @@ def custom_actions(
 
 
 def channel_actions(
-    current: Mapping[str, Any], draft: Mapping[str, Any], type_id: str
+    current: Mapping[str, Any],
+    draft: Mapping[str, Any],
+    type_id: str,
+    names: Sequence[str] = CONNECTOR_NAMES,
+    other_type_fields: frozenset[str] | None = None,
 ) -> list[Action]:
     """Every action needed (empty when the channel already matches the draft)."""
     return [
@@ -108,7 +121,7 @@ def channel_actions(
         *role_actions(current, draft),
         *address_actions(current, draft),
         *geo_actions(current, draft),
-        *custom_actions(current, draft, type_id),
+        *custom_actions(current, draft, type_id, names, other_type_fields),
     ]
 
 

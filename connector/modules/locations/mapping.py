@@ -2,18 +2,20 @@
 
 A channel is keyed ``<channel_key_prefix><location ref>`` and carries roles
 InventorySupply + ProductDistribution, the name in every configured locale, the address
-and geoLocation of the location's ``primaryAddress``, and the ``fluent-location`` custom
-fields (see ``custom_type.FIELDS``). Parts that cannot be mapped are left out of the
+and geoLocation of the location's ``primaryAddress``, and the custom fields of the field
+profile: "Fluent Store Details" (type, status, email, phone, latitude, longitude,
+timezone, opening schedule, attributes) or ``fluent-location`` (``custom_type``). Parts that cannot be mapped are left out of the
 draft (so the channel's current value is left alone) and reported as ``Skip`` with the
 reason; the channel itself is still written.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.modules.locations.countries import country_code
@@ -50,6 +52,8 @@ class LocationRules:
     network_ref: str | None = None  # only locations of this network (None: all)
     active_statuses: tuple[str, ...] = ("ACTIVE",)
     inactive_remove_inventory_supply: bool = False
+    # Fluent profile: logical name -> field key (empty: the connector profile)
+    fluent_keys: Mapping[str, str] = field(default_factory=dict)
 
     def channel_key(self, location_ref: str) -> str:
         return f"{self.channel_key_prefix}{location_ref}"
@@ -123,6 +127,8 @@ def custom_fields(
     except InvalidSchedule:
         hours, reason = None, "openingHours not synced: schedule value is not HHmm"
     status = location.get("status")
+    if rules.fluent_keys:
+        return _fluent_fields(location, rules.fluent_keys), reason
     fields: dict[str, Any] = {
         "fluentLocationId": str(location["id"]) if location.get("id") else None,
         "fluentLocationRef": location.get("ref"),
@@ -135,6 +141,36 @@ def custom_fields(
         "openingSchedule": raw_schedule(schedule),
     }
     return {k: v for k, v in fields.items() if v is not None}, reason
+
+
+def _fluent_fields(
+    location: Mapping[str, Any], keys: Mapping[str, str]
+) -> dict[str, Any]:
+    """The "Fluent Store Details" values, by the profile's keys."""
+    primary = location.get("primaryAddress") or {}
+    geo, _ = map_geo(primary)
+    lon, lat = geo["coordinates"] if geo else (None, None)
+    attributes = [
+        {k: a.get(k) for k in ("name", "type", "value")}
+        for a in location.get("attributes") or []
+        if isinstance(a, Mapping) and a.get("name")
+    ]
+    values = {
+        "store_type": _text(location.get("type")),
+        "store_status": _text(location.get("status")),
+        "store_email": _text(primary.get("email")),
+        "store_phone": _text(location.get("supportPhoneNumber")),
+        "store_latitude": lat,
+        "store_longitude": lon,
+        "store_timezone": _text(primary.get("timeZone")),
+        "store_opening_schedule": raw_schedule(location.get("openingSchedule")),
+        "store_attributes": (
+            json.dumps(attributes, sort_keys=True, separators=(",", ":"))
+            if attributes
+            else None
+        ),
+    }
+    return {keys[k]: v for k, v in values.items() if v is not None}
 
 
 def roles_for(active: bool, rules: LocationRules) -> list[str]:
@@ -168,7 +204,7 @@ def plan_location(
     name = _text(location.get("name")) or ref
     draft: dict[str, Any] = {
         "key": rules.channel_key(ref),
-        "roles": roles_for(fields["active"], rules),
+        "roles": roles_for(location.get("status") in rules.active_statuses, rules),
         "name": {locale: name for locale in rules.locales},
         "custom": {
             "type": {"typeId": "type", "key": rules.custom_type_key},

@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connector.options import Options
+from connector.modules.locations.gone import POLICIES
+from connector.options import STREAM_KEYS, Options
 from connector.sync.stream import StreamOptions
-
-STREAM_KEYS = ("batch_size", "max_in_flight", "overlap_seconds")
 
 
 @dataclass(frozen=True)
@@ -19,11 +18,14 @@ class LocationsOptions:
     network_filter: bool = True
     channel_key_prefix: str = ""
     locales: tuple[str, ...] = ("en",)
-    custom_type_key: str = "fluent-location"
+    custom_type_key: str | None = (
+        None  # None: the field profile's (connector.ct_fields)
+    )
     active_statuses: tuple[str, ...] = ("ACTIVE",)
     inactive_remove_inventory_supply: bool = False
     page_size: int = 100
     incremental: bool = True
+    on_delete: str = "mark"  # what a gone location's channel gets (see ``gone``)
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any] | None) -> LocationsOptions:
@@ -34,12 +36,12 @@ class LocationsOptions:
             network_filter=opts.flag("network_filter", True),
             channel_key_prefix=opts.text("channel_key_prefix", "") or "",
             locales=opts.texts("locales", ("en",)),
-            custom_type_key=opts.text("custom_type_key", "fluent-location")
-            or "fluent-location",
+            custom_type_key=opts.text("custom_type_key", None) or None,
             active_statuses=opts.texts("active_statuses", ("ACTIVE",)),
             inactive_remove_inventory_supply=opts.flag(
                 "inactive_remove_inventory_supply", False
             ),
             page_size=opts.integer("page_size", 100, 1, 5000),
             incremental=opts.flag("incremental", True),
+            on_delete=opts.choice("on_delete", "mark", POLICIES),
         )

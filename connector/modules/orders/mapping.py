@@ -84,15 +84,21 @@ def shipping_rule(
 def plan_fulfilment(
     order: Doc, opts: OrderOptions, method_key: str | None = None
 ) -> FulfilmentPlan:
-    """HD or CC. A pickup location in the order custom field makes it CC; otherwise the
+    """HD or CC. A pickup location in the order custom field (the field profile's
+    ``flPickupLocationRef`` first, then ``pickup_location_field``) makes it CC; else the
     shipping-method mapping decides; otherwise HD with ``default_delivery_type``."""
-    pickup = _text(custom_field(order, opts.pickup_location_field))
+    pickup_field = opts.pickup_location_field
+    pickup = _text(custom_field(order, opts.profile_pickup_field))
+    if pickup:
+        pickup_field = opts.profile_pickup_field
+    else:
+        pickup = _text(custom_field(order, opts.pickup_location_field))
     matched = shipping_rule(order, opts, method_key)
     name, rule = matched if matched else (None, None)
     delivery = rule.delivery_type if rule else opts.default_delivery_type
     fulfilment = rule.fulfilment_type if rule else None
     if pickup:
-        source = f"custom field {opts.pickup_location_field}"
+        source = f"custom field {pickup_field}"
         return FulfilmentPlan("CC", delivery, pickup, fulfilment, source)
     if rule is not None and rule.type == "CC":
         if not rule.pickup_location_ref:

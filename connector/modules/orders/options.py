@@ -49,11 +49,13 @@ class OrderOptions:
     card_type_field: str | None = None
     sync_info_channel: str | None = None
     number_first_countries: frozenset[str] = NUMBER_FIRST_COUNTRIES
+    # set from the field profile (connector.ct_fields), not from the YAML section
+    profile_pickup_field: str | None = None
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrderOptions:
         raw = dict(raw or {})
-        reject_unknown(SECTION, raw, field_names(cls))
+        reject_unknown(SECTION, raw, option_keys())
         out: dict[str, Any] = {}
         if raw.get("ref_prefix") is not None:
             if not isinstance(raw["ref_prefix"], str):
@@ -139,3 +141,9 @@ def _shipping_methods(value: Any) -> dict[str, ShippingRule]:
             raise ConfigError(f"{here}.pickupLocationRef: only for type CC")
         rules[str(name)] = ShippingRule(order_type, delivery, pickup, fulfilment)
     return rules
+
+
+def option_keys() -> list[str]:
+    """The keys ``modules.orders`` may hold (``profile_pickup_field`` is derived from the
+    field profile, never configured)."""
+    return [n for n in field_names(OrderOptions) if n != "profile_pickup_field"]

@@ -11,12 +11,14 @@ propagate so the dispatcher retries. Must not loop or retry by itself.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from connector.clients.errors import GraphQLError
 from connector.clients.fluent import Mutation
+from connector.ct_fields import profile_of
 from connector.errors import PermanentError, TransientError
 from connector.fluent_customers.service import (
     FluentCustomer,
@@ -50,7 +52,14 @@ CREATE = (
 
 
 def options(runtime: Services) -> OrderOptions:
-    return OrderOptions.from_mapping(runtime.config.options(MODULE))
+    """The YAML options; the ``fluent`` field profile first reads the pickup location
+    from "Fluent Custom Field" / "Pickup Location Ref" (connector.ct_fields)."""
+    opts = OrderOptions.from_mapping(runtime.config.options(MODULE))
+    profile = profile_of(runtime.config)
+    if profile.fluent:
+        field = profile.key("pickup_location_ref")
+        opts = dataclasses.replace(opts, profile_pickup_field=field)
+    return opts
 
 
 def handle_event(ctx: HandlerContext) -> dict[str, Any]:

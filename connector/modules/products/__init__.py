@@ -8,7 +8,7 @@ share one mapping and one fingerprint store. Options: YAML ``modules.products``.
 """
 
 from connector.settings_file import Route
-from connector.specs import ModuleSpec
+from connector.specs import FULL_RUN_SECONDS, ModuleSpec
 
 SPEC = ModuleSpec(
     name="products",
@@ -33,4 +33,5 @@ SPEC = ModuleSpec(
     ),
     batch="connector.modules.products.stream:build",
     every_seconds=900.0,
+    full_every_seconds=FULL_RUN_SECONDS,
 )

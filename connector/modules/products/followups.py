@@ -8,11 +8,17 @@ product's variants) in one query per batch, and this module adds:
 - ``updateVariantProduct status INACTIVE`` for variants of a standard product that CT no
   longer has (``deactivate_removed_variants``); their fingerprints are dropped so the
   SKU is written again if it comes back.
+Prices and attributes are upserted by Fluent (by ``type``+``currency`` and by ``name``)
+and no mutation removes one, so one removed in commercetools stays in Fluent. The same
+read lists them: each such leftover is reported through ``notes`` (the run counts it
+as a skip reason naming the kind), so an operator sees what Fluent still holds.
 Must not decide the main payload (that is the mapping).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,8 +29,55 @@ from connector.clients.fluent import Mutation
 from .mapping import variant_key
 from .options import ProductOptions
 
+log = logging.getLogger(__name__)
+
 CATEGORIES = "categories(first: 50) { edges { node { ref } } }"
 VARIANTS = "variants(first: 100) { edges { node { ref status } } }"  # CT: <= 100
+KEPT = "prices { type currency } attributes { name }"
+STALE_PRICE = "price removed in commercetools kept in Fluent (Fluent cannot remove one)"
+STALE_ATTRIBUTE = (
+    "attribute removed in commercetools kept in Fluent (Fluent cannot remove one)"
+)
+
+
+class Notes:
+    """Thread-safe notes per (kind, ref), collected while a batch is planned."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._notes: dict[tuple[str, str], str] = {}
+
+    def add(self, kind: str, ref: str, note: str) -> None:
+        with self._lock:
+            self._notes[(kind, ref)] = note
+
+    def pop(self, kind: str, ref: str) -> str | None:
+        with self._lock:
+            return self._notes.pop((kind, ref), None)
+
+
+def stale_note(payload: Mapping[str, Any], node: Mapping[str, Any]) -> str | None:
+    """Which removed prices/attributes Fluent still holds (None: none)."""
+    wanted_prices = {(p["type"], p["currency"]) for p in payload.get("prices") or []}
+    wanted_attrs = {a["name"] for a in payload.get("attributes") or []}
+    prices = sorted(
+        f"{p.get('type')}/{p.get('currency')}"
+        for p in node.get("prices") or []
+        if (p.get("type"), p.get("currency")) not in wanted_prices
+    )
+    attrs = sorted(
+        str(a.get("name"))
+        for a in node.get("attributes") or []
+        if a.get("name") not in wanted_attrs
+    )
+    if prices or attrs:
+        log.info(
+            "products.stale.kept",
+            extra={"ref": payload.get("ref"), "prices": prices, "attributes": attrs},
+        )
+    reasons = [STALE_PRICE] if prices else []
+    reasons += [STALE_ATTRIBUTE] if attrs else []
+    return "; ".join(reasons) or None
 
 
 def details(options: ProductOptions) -> dict[str, str]:
@@ -34,7 +87,7 @@ def details(options: ProductOptions) -> dict[str, str]:
         out["standard"] = out["variant"] = CATEGORIES
     if options.deactivate_removed_variants:
         out["standard"] = f"{out.get('standard', '')} {VARIANTS}".strip()
-    return out
+    return {kind: f"{selection} {KEPT}" for kind, selection in out.items()}
 
 
 def _nodes(node: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
@@ -42,13 +95,18 @@ def _nodes(node: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     return [e["node"] for e in edges if e and e.get("node")]
 
 
-def make_followups(options: ProductOptions) -> FollowupFn:
+def make_followups(options: ProductOptions, notes: Notes | None = None) -> FollowupFn:
     def followups(
         payload: Mapping[str, Any], node: Mapping[str, Any] | None
     ) -> list[Followup]:
         if node is None:
             return []
         kind, ref = payload["kind"], payload["ref"]
+        note = None
+        if notes is not None and not payload.get("_only_if_exists"):
+            note = stale_note(payload, node)
+        if note is not None and notes is not None:
+            notes.add(kind, ref, note)
         catalogue = payload["catalogue"]
         out: list[Followup] = []
         if options.remove_stale_categories and not payload.get("_only_if_exists"):

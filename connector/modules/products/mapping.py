@@ -19,6 +19,7 @@ from typing import Any
 
 from connector.catalogue.mapping import (
     ACTIVE,
+    INACTIVE,
     SUMMARY_MAX,
     catalogue_key,
     category_key,
@@ -34,6 +35,8 @@ from .prices import select_prices
 
 REF_MAX = 100
 NO_SKU = "variant without SKU"
+UNPUBLISHED_IGNORED = "unpublished (on_unpublish: ignore)"
+DEACTIVATE = "deactivate"
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,18 @@ def _categories(
     return [category_key(r, ctx.options.catalogue) for r in refs]
 
 
-def _shared(product: Mapping[str, Any], ctx: MappingContext) -> dict[str, Any]:
+def _shared(
+    product: Mapping[str, Any], ctx: MappingContext, status: str
+) -> dict[str, Any]:
     """Fields every entity of one product has in common (computed once)."""
     opts = ctx.options
     fields: dict[str, Any] = {
         "catalogue": catalogue_key(opts.catalogue),
-        "status": ctx.status,
+        "status": status,
         "categories": _categories(product, ctx),
     }
+    if status == INACTIVE:  # a deactivation never creates the product in Fluent
+        fields["_only_if_exists"] = True
     summary = truncate(localized(product.get("description"), opts.locales), SUMMARY_MAX)
     if summary:
         fields["summary"] = summary
@@ -90,16 +97,27 @@ def _prices(variant: Mapping[str, Any], ctx: MappingContext) -> list[dict[str, A
 def map_product(
     product: Mapping[str, Any], ctx: MappingContext
 ) -> list[Planned | Skip]:
-    """The standard product and its variants (or Skips) of one CT product projection."""
+    """The standard product and its variants (or Skips) of one CT product projection.
+
+    An unpublished product (``published: false`` while syncing the current
+    projection; the batch reads it from the ``products`` endpoint) maps as INACTIVE
+    removals (``on_unpublish: deactivate``) or is skipped (``ignore``).
+    """
     opts = ctx.options
     ref = product_ref(product)
     key = standard_key(product["id"])
     if len(ref) > REF_MAX:
         return [Skip(key, f"product ref longer than {REF_MAX} characters")]
+    status = ctx.status
+    if opts.projection == "current" and product.get("published") is False:
+        if opts.on_unpublish != "deactivate":
+            return [Skip(key, UNPUBLISHED_IGNORED)]
+        status = INACTIVE
+    removal = DEACTIVATE if status == INACTIVE else None
     name = localized(product.get("name"), opts.locales) or ref
     master = product.get("masterVariant") or {}
     product_attrs = product.get("attributes") or []
-    shared = _shared(product, ctx)
+    shared = _shared(product, ctx, status)
     master_prices: list[dict[str, Any]] | None = None
     out: list[Planned | Skip] = []
     skus: list[str] = []
@@ -128,7 +146,7 @@ def map_product(
             **shared,
         }
         skus.append(sku)
-        out.append(Planned(variant_key(sku), payload, sku, level=1))
+        out.append(Planned(variant_key(sku), payload, sku, level=1, removal=removal))
     values = attribute_values(product_attrs, master.get("attributes"))
     standard = {
         "kind": "standard",
@@ -141,11 +159,25 @@ def map_product(
         **shared,
         "_variants": sorted(skus),
     }
-    return [Planned(key, standard, ref, level=0), *out]
+    return [Planned(key, standard, ref, level=0, removal=removal), *out]
 
 
 def deleted_product(product_id: str, ref: str, catalogue: str) -> Planned:
     """Deactivate a standard product known only by id/ref (its Fluent variants too)."""
     payload = inactive_payload("standard", ref, catalogue)
     payload["_variants"] = []
-    return Planned(standard_key(product_id), payload, ref, level=0)
+    return Planned(standard_key(product_id), payload, ref, level=0, removal=DEACTIVATE)
+
+
+def product_record(product: Mapping[str, Any], projection: str) -> dict[str, Any]:
+    """A CT Product read from ``products`` in the shape of its projection, with
+    ``published`` (the mapping deactivates unpublished ones)."""
+    master = product.get("masterData") or {}
+    data = master.get(projection) or {}
+    return {
+        **data,
+        "id": product["id"],
+        "key": product.get("key"),
+        "published": bool(master.get("published")),
+        "lastModifiedAt": product.get("lastModifiedAt"),
+    }

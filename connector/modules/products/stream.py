@@ -1,5 +1,13 @@
-"""Batch source of the products module: CT product projections (current by default) ->
+"""Batch source of the products module: CT products (their current data by default) ->
 Fluent standard and variant products of ``FLUENT_CATALOGUE_REF``.
+
+The batch reads the ``products`` endpoint, not the projections: it returns unpublished
+products too (``masterData.published``; unpublishing moves ``lastModifiedAt``, so an
+incremental run sees it) and the mapping deactivates them (``on_unpublish``). An
+unpublish is never inferred from a product missing from a page. Deleted products
+(``on_delete``): a full run that started from the beginning ends with the
+fingerprinted products it did not see, double-checked with one ``id in (...)`` query
+per 100, and sets the ones commercetools no longer has INACTIVE with their variants.
 
 Per page (``prepare``, also used by the event handler): resolve the page's category ids
 to Fluent refs (cache, then the categories module's fingerprints, then one CT ``id in``
@@ -28,14 +36,24 @@ from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
-from .followups import details, make_followups
-from .mapping import MappingContext, deleted_product, map_product
+from .followups import Notes, details, make_followups
+from .mapping import (
+    MappingContext,
+    deleted_product,
+    map_product,
+    product_record,
+    product_ref,
+)
 from .options import PriceRule, ProductOptions
 
 log = logging.getLogger(__name__)
 
 MODULE = "products"
-RESOURCE = "product-projections"
+RESOURCE = "product-projections"  # the event path reads one projection
+BATCH_RESOURCE = (
+    "products"  # the batch sees unpublished products (masterData.published)
+)
+GONE_CHUNK = 100  # ids per existence check (keeps the URL short)
 _resolved_lock = threading.Lock()
 KeyIds = dict[tuple[str, str, str], str]  # (project, resource, key) -> id
 
@@ -72,13 +90,14 @@ class ProductStream(Stream):
         self._key_ids: KeyIds = runtime.caches.get("products.key_ids", dict)
         self.opts = options
         self.ct = runtime.ct()
+        self.notes = Notes()  # prices/attributes Fluent keeps (reported per entity)
         self.writer = CatalogueWriter(
             runtime.fluent(),
             options.catalogue,
             runtime.store,
             MODULE,
             details=details(options),
-            followups=make_followups(options),
+            followups=make_followups(options, self.notes),
         )
         self.status = ACTIVE  # the event path maps unpublished products as INACTIVE
         self.now = utcnow()  # price validity is judged at the start of the run
@@ -97,18 +116,65 @@ class ProductStream(Stream):
         return {"staged": "true" if self.opts.projection == "staged" else "false"}
 
     def estimate_total(self, window: Window) -> int | None:
-        return window_total(self.ct, RESOURCE, window, self.query_extra)
+        return window_total(self.ct, BATCH_RESOURCE, window)
+
+    def removal_base(self) -> int:
+        """The guard measures removals against the standard products synced."""
+        return fingerprints.count(self.runtime.store, MODULE, "p:")
 
     # -- reading -------------------------------------------------------------------------
     def pages(self, window: Window) -> Iterator[Page]:
+        sweep = (
+            window.start is None
+            and window.after is None
+            and self.opts.on_delete == "deactivate"
+        )
+        seen: set[str] = set()
+        refs: set[str] = set()  # a ref of a live product is never deactivated
+        last = window.after
         for results in window_pages(
-            self.ct,
-            RESOURCE,
-            window,
-            extra=self.query_extra,
-            page_size=self.opts.page_size,
+            self.ct, BATCH_RESOURCE, window, page_size=self.opts.page_size
         ):
-            yield Page(self.prepare(results), results[-1]["id"])
+            if sweep:
+                seen.update(p["id"] for p in results)
+                refs.update(product_ref(p) for p in results)
+            last = results[-1]["id"]
+            records = [product_record(p, self.opts.projection) for p in results]
+            yield Page(self.prepare(records), last)
+        if sweep:
+            for gone in self._vanished(seen, refs):
+                yield Page(self.prepare_gone(gone), last)
+
+    def _vanished(
+        self, seen: set[str], refs: set[str]
+    ) -> Iterator[list[tuple[str, str]]]:
+        """(id, ref) of fingerprinted products this full run did not see and CT no
+        longer has; those already deactivated as deleted are left out, and a
+        fingerprint whose ref now belongs to another live product is dropped."""
+        candidates: list[tuple[str, str]] = []
+        stale: list[str] = []
+        for entry in fingerprints.entries(self.runtime.store, MODULE, "p:"):
+            product_id = entry.source_key[2:]
+            if product_id in seen:
+                continue
+            ref = entry.target_ref or product_id
+            if ref in refs:
+                stale.append(entry.source_key)
+                continue
+            stone = deleted_product(product_id, ref, self.opts.catalogue).payload
+            if entry.hash != fingerprints.fingerprint(stone):
+                candidates.append((product_id, ref))
+        if stale:
+            fingerprints.forget(self.runtime.store, MODULE, stale)
+        for chunk in chunks(candidates, GONE_CHUNK):
+            ids = [pid for pid, _ in chunk]
+            alive = self.ct.query(
+                BATCH_RESOURCE, where=f"id in {ct_in(ids)}", limit=len(ids)
+            )["results"]
+            present = {p["id"] for p in alive}
+            gone = [pair for pair in chunk if pair[0] not in present]
+            if gone:
+                yield gone
 
     def prepare(self, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Resolve what the mapping needs for these products and prefetch existence."""
@@ -124,7 +190,11 @@ class ProductStream(Stream):
         return products
 
     def prepare_deleted(self, product_id: str, ref: str) -> list[dict[str, Any]]:
-        records = [{"id": product_id, "deleted": True, "ref": ref}]
+        return self.prepare_gone([(product_id, ref)])
+
+    def prepare_gone(self, gone: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Records deactivating deleted products: (CT id, Fluent ref) pairs."""
+        records = [{"id": pid, "deleted": True, "ref": ref} for pid, ref in gone]
         self._prefetch(records)
         return records
 
@@ -211,7 +281,13 @@ class ProductStream(Stream):
     def write(
         self, batch: list[Planned], known: Mapping[str, Stored]
     ) -> list[WriteOutcome]:
-        return self.writer.write(batch, known, self._exists)
+        outcomes = self.writer.write(batch, known, self._exists)
+        by_key = {p.key: p for p in batch}
+        for outcome in outcomes:
+            item = by_key.get(outcome.key)
+            if item is not None:
+                outcome.note = self.notes.pop(item.payload["kind"], item.payload["ref"])
+        return outcomes
 
 
 def build(runtime: Services) -> ProductStream:

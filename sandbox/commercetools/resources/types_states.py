@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..custom import FIELD_TYPES, RESOURCE_TYPE_IDS
-from ..errors import invalid_json, invalid_operation
+from ..errors import duplicate_field, invalid_json, invalid_operation
 from ..store import Collection, Doc, Store, UpdateContext
 from ..util import check_type, localized, require
 from .base import Kind
@@ -122,8 +122,11 @@ def _add_field_definition(ctx: UpdateContext, action: Doc) -> None:
         action.get("fieldDefinition"), "actions -> fieldDefinition"
     )
     if any(d["name"] == definition["name"] for d in ctx.doc["fieldDefinitions"]):
-        raise invalid_operation(
-            f"A field definition '{definition['name']}' already exists."
+        # [I] code: DuplicateField is the documented code for a name already taken
+        raise duplicate_field(
+            "name",
+            definition["name"],
+            f"A field definition '{definition['name']}' already exists.",
         )
     ctx.doc["fieldDefinitions"] = [*ctx.doc["fieldDefinitions"], definition]
 

@@ -153,6 +153,8 @@ def update_category(state: FluentSandbox, data: Mapping[str, Any]) -> Row:
         if parent["id"] == row["id"]:
             raise FluentError("A category cannot be its own parent", "C0120E")
         _link_parent(state, row, parent)
+    elif "parentCategory" in data:  # an explicit null unlinks the parent [I]
+        _link_parent(state, row, None)
     for child_key in data.get("childCategories") or []:
         _link_parent(state, category_or_error(state, child_key, "Child category"), row)
     stamp(row)

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from connector import create_app
-from connector.api.openapi import response_problems
+from connector.api.openapi import document, response_problems
 from connector.config import Config
 from connector.specs import ModuleSpec
 from connector.store import migrate, runs
@@ -76,7 +76,9 @@ def call(stack, method, path, headers=TOKEN, **kw):
     resp = requests.request(
         method, f"{stack.url}{path}", headers=headers, timeout=10, **kw
     )
-    problems = response_problems(method, path, resp.status_code, resp.json())
+    problems = response_problems(
+        method, path, resp.status_code, resp.json(), document(stack.stack.app)
+    )
     assert problems == [], problems
     return resp
 
@@ -154,7 +156,8 @@ def test_broker_down_is_503_and_the_run_failed(tmp_path, monkeypatch):
     assert resp.status_code == 503
     assert resp.headers["Retry-After"]
     body = resp.get_json()
-    assert response_problems("POST", f"/api/v1/jobs/{PROBE}", 503, body) == []
+    path = f"/api/v1/jobs/{PROBE}"
+    assert response_problems("POST", path, 503, body, document(app)) == []
     run = runs.get(runtime.store, body["run_id"])
     assert run.status == "failed" and "broker" in run.error
     runtime.store.dispose()

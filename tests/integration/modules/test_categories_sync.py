@@ -56,7 +56,8 @@ def test_nested_catalog_moves_renames_and_deletions(connected) -> None:
     reset_calls(connected.fluent_url)
     again = connected.run_sync("categories")
     assert (again.stats.read, again.stats.unchanged, again.stats.written) == (40, 40, 0)
-    assert calls(connected.fluent_url).get("POST /graphql", 0) == 0
+    counts = calls(connected.fluent_url)  # at most Fluent's settings read (cached)
+    assert counts.get("POST /graphql", 0) == counts.get("graphql:settings", 0) <= 1
 
     # move a leaf under a root, rename a root, delete another leaf
     parents = {c["parent"]["id"] for c in cats if c.get("parent")}

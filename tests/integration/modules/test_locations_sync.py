@@ -6,14 +6,22 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 
 from connector.modules.locations.stream import build
 from connector.store import fingerprints
 from connector.sync.engine import SyncEngine
+from tests.support.profiles import use_profile
 
 FIXTURE = Path(__file__).parents[2] / "payloads" / "fluent" / "locations.json"
 SYNCED = {"LOC-SYD", "LOC-AMS", "LOC-DC", "LOC-EU", "LOC-OLD"}
+
+
+@pytest.fixture(autouse=True)
+def connector_profile(connected, monkeypatch) -> None:
+    """These tests assert the ``connector`` field profile's names."""
+    use_profile(connected, monkeypatch, "connector")
 
 
 def seed_locations(connected, *, only: set[str] | None = None, **changes) -> None:

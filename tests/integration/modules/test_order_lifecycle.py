@@ -12,8 +12,15 @@ import requests
 from test_order_lifecycle_support import Scenario, ct_deliveries, line_fields
 
 from connector.store import messages
+from tests.support.profiles import use_profile
 
 WEBHOOK = "/api/v1/fluent-connect/webhook"
+
+
+@pytest.fixture(autouse=True)
+def connector_profile(connected, monkeypatch) -> None:
+    """These tests assert the ``connector`` field profile's names."""
+    use_profile(connected, monkeypatch, "connector")
 
 
 @pytest.fixture

@@ -10,8 +10,15 @@ from test_order_lifecycle_support import Scenario, line_fields
 
 from connector.modules.order_status.mapping import SETTING_NAMES
 from connector.modules.order_status.service import order_type_draft
+from tests.support.profiles import use_profile
 
 ROUTE = "fc.connect.order.webhook.order-status-update"
+
+
+@pytest.fixture(autouse=True)
+def connector_profile(connected, monkeypatch) -> None:
+    """These tests assert the ``connector`` field profile's names."""
+    use_profile(connected, monkeypatch, "connector")
 
 
 @pytest.fixture

@@ -5,12 +5,21 @@ really rejects what does not match."""
 from __future__ import annotations
 
 import re
+import tempfile
 
 import pytest
 
+from connector import create_app
 from connector.api import openapi
+from connector.config import Config
 
-DOC = openapi.document()
+APP = create_app(
+    Config.from_env(
+        {"CONNECTOR_DATA_DIR": tempfile.mkdtemp(), "CONNECTOR_API_TOKENS": "t"},
+        read_dotenv=False,
+    )
+)
+DOC = openapi.document(APP)
 
 
 def all_refs(node):
@@ -53,14 +62,15 @@ def test_path_parameters_are_declared_and_operations_complete():
 
 
 def test_operation_lookup_with_concrete_paths():
-    assert openapi.operation("/api/v1/jobs/12", "get")["operationId"] == "getJob"
+    assert openapi.operation("/api/v1/jobs/12", "get", DOC)["operationId"] == "getJob"
     assert (
-        openapi.operation("/api/v1/jobs/products", "POST")["operationId"] == "startJob"
+        openapi.operation("/api/v1/jobs/products", "POST", DOC)["operationId"]
+        == "startJob"
     )
-    assert openapi.operation("/webhooks/external/erp", "post")["operationId"]
+    assert openapi.operation("/webhooks/external/erp", "post", DOC)["operationId"]
     with pytest.raises(KeyError):
-        openapi.operation("/api/v1/nothing", "get")
-    assert openapi.response_problems("GET", "/health", 418, {}) != []
+        openapi.operation("/api/v1/nothing", "get", DOC)
+    assert openapi.response_problems("GET", "/health", 418, {}, DOC) != []
 
 
 def test_normalise_makes_flask_and_openapi_templates_comparable():
@@ -86,7 +96,7 @@ RUN_SCHEMA = {"$ref": "#/components/schemas/Run"}
 
 
 def test_checker_accepts_a_valid_run():
-    assert openapi.check(RUN, RUN_SCHEMA) == []
+    assert openapi.check(RUN, RUN_SCHEMA, doc=DOC) == []
 
 
 @pytest.mark.parametrize(
@@ -101,20 +111,20 @@ def test_checker_accepts_a_valid_run():
     ],
 )
 def test_checker_rejects_mismatches(change, problem):
-    errors = openapi.check({**RUN, **change}, RUN_SCHEMA)
+    errors = openapi.check({**RUN, **change}, RUN_SCHEMA, doc=DOC)
     assert any(problem in e for e in errors), errors
 
 
 def test_checker_handles_required_oneof_allof_and_bounds():
     missing = {k: v for k, v in RUN.items() if k != "module"}
-    assert "missing required 'module'" in openapi.check(missing, RUN_SCHEMA)[0]
+    assert "missing required 'module'" in openapi.check(missing, RUN_SCHEMA, doc=DOC)[0]
     answer = {"oneOf": [{"type": "integer"}, {"type": "number"}]}
-    assert openapi.check(1.5, answer) == []
-    assert openapi.check(1, answer) != []  # matches both: not exactly one
+    assert openapi.check(1.5, answer, doc=DOC) == []
+    assert openapi.check(1, answer, doc=DOC) != []  # matches both: not exactly one
     bounded = {"type": "integer", "minimum": 1, "maximum": 3}
-    assert openapi.check(0, bounded) and openapi.check(4, bounded)
+    assert openapi.check(0, bounded, doc=DOC) and openapi.check(4, bounded, doc=DOC)
     invalid = {"error": "invalid_parameter", "message": "x"}
     schema = {"$ref": "#/components/schemas/InvalidParameter"}
-    assert any("parameters" in e for e in openapi.check(invalid, schema))
+    assert any("parameters" in e for e in openapi.check(invalid, schema, doc=DOC))
     listed = {"type": "array", "maxItems": 1, "items": {"type": "string"}}
-    assert len(openapi.check(["a", 2], listed)) == 2
+    assert len(openapi.check(["a", 2], listed, doc=DOC)) == 2

@@ -34,6 +34,15 @@ def test_sku_quantity_and_items_syntaxes_normalise_to_the_same_items():
     assert a.mode == "stock" and a.origin is None and a.locations == ()
 
 
+def test_sku_and_items_together_request_both():
+    q = load_query(
+        MultiDict([("items", "A:2,B"), ("sku", "C"), ("sku", "A"), ("quantity", "3")]),
+        max_items=5,
+    )
+    assert q.items == (("A", 5), ("B", 1), ("C", 3))
+    assert "quantity" in errors(items="A:1", quantity="2")  # quantity is for sku
+
+
 def test_coordinates_are_rounded_and_locations_deduplicated():
     q = load_query(
         MultiDict(

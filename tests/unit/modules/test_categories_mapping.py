@@ -54,6 +54,7 @@ def test_root_category_payload(categories: list[dict]) -> None:
         "name": "Damen",
         "summary": "Alles für Damen",
         "status": "ACTIVE",
+        "parentCategory": None,  # explicit: an update moves a category to the root
     }
 
 
@@ -106,7 +107,7 @@ def test_child_before_parent_in_page_carries_missing_ancestors(
         ("women-shoes", 1),
         (sandals["id"], 2),
     ]
-    assert "parentCategory" not in planned[0].payload
+    assert planned[0].payload["parentCategory"] is None  # a root: explicit null
     assert planned[1].payload["parentCategory"]["ref"] == "women"
     assert planned[2].payload["parentCategory"]["ref"] == "women-shoes"
     assert [p.key for p in planned] == [

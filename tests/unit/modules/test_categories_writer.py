@@ -61,7 +61,7 @@ class FakeFluent:
             if m.name.startswith("create"):
                 if key in self.rows:
                     error = f"{m.input['ref']} already exists"
-                elif m.input.get("parentCategory", {}).get("ref") == "missing":
+                elif (m.input.get("parentCategory") or {}).get("ref") == "missing":
                     error = "Parent category with ref [missing] not found"
                 else:
                     self.rows[key] = {"input": m.input}

@@ -110,19 +110,23 @@ def test_changes_update_in_place():
     [plan] = plan_deliveries(order, MATCH, URLS)
     actions = delivery_actions(_order_with([existing]), [plan], "DT", "PT")
     by_name = {a["action"]: a for a in actions}
+    # our own type: only the changed fields are set (other fields of the type stay)
     assert set(by_name) == {
-        "setDeliveryCustomType",
+        "setDeliveryCustomField",
         "setParcelTrackingData",
-        "setParcelCustomType",
+        "setParcelCustomField",
     }
     assert by_name["setParcelTrackingData"] == {
         "action": "setParcelTrackingData",
         "parcelId": "P1",
         "trackingData": {"trackingId": "DH999", "carrier": "DHL Express"},
     }
-    assert by_name["setDeliveryCustomType"]["fields"]["fluentConsignmentStatus"] == (
-        "DELIVERED"
-    )
+    assert by_name["setDeliveryCustomField"] == {
+        "action": "setDeliveryCustomField",
+        "deliveryId": existing["id"],
+        "name": "fluentConsignmentStatus",
+        "value": "DELIVERED",
+    }
 
 
 def test_cancelled_consignment_gets_no_delivery_and_foreign_types_are_kept():

@@ -187,6 +187,7 @@ def test_streams_read_inside_the_window(tmp_path):
 
     loc = locations_stream.build(rt)
     loc.fluent = fake = FakeFluent()
+    loc.store = None  # no store tables here: no deletion sweep
     list(loc.pages(Window(None, window.end)))
     assert fake.calls[-1][1] == {"updatedOn": None}  # full run: no filter
     assert "networks(first: 100)" not in fake.calls[-1][0]  # no network filter
@@ -194,5 +195,6 @@ def test_streams_read_inside_the_window(tmp_path):
     assert fake.calls[-1][1]["updatedOn"]["from"] == "2026-01-02T03:04:05.678Z"
     loc = locations_stream.build(rt, {"incremental": False})
     loc.fluent = fake = FakeFluent()
+    loc.store = None
     list(loc.pages(window))
     assert fake.calls[-1][1] == {"updatedOn": None}  # always reads every location
