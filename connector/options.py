@@ -1,7 +1,8 @@
 """Reading a module's YAML options (``modules.<name>``): the one options pattern.
 
 Every module with options has an ``options.py`` holding a frozen dataclass built from
-its section (``from_section``); unknown keys are rejected naming the section, with a
+its section (``from_section``) and ``KEYS``, the keys the section may hold (the settings
+file's strict check, connector/config_keys.py, reads them); unknown keys are rejected naming the section, with a
 "did you mean" hint (``reject_unknown``). ``Options`` gives typed, bounded access to a
 section's values. Every problem raises ConfigError naming the option
 (``modules.<name>.<option>``); an absent section or option means the documented default.
@@ -9,13 +10,13 @@ section's values. Every problem raises ConfigError naming the option
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import timedelta
 from typing import Any
 
 from connector.config import Config
+from connector.config_keys import suggest
 from connector.errors import ConfigError, MissingSetting
 from connector.sync.stream import StreamOptions
 
@@ -35,11 +36,7 @@ def reject_unknown(section: str, raw: Mapping[str, Any], known: Iterable[str]) -
     unknown = sorted(str(key) for key in set(raw) - set(names))
     if not unknown:
         return
-    parts = []
-    for key in unknown:
-        close = difflib.get_close_matches(key, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        parts.append(f"{section}.{key}{hint}")
+    parts = [f"{section}.{key}{suggest(key, names)}" for key in unknown]
     raise ConfigError(
         f"unknown option(s) {', '.join(parts)}; {section} knows: {', '.join(names)}"
     )

@@ -22,6 +22,7 @@ from connector.clients.errors import ApiError
 from connector.config import Config
 from connector.errors import ConfigError
 from connector.fluent_connect import settings as fs
+from connector.options import reject_unknown
 
 if TYPE_CHECKING:
     from connector.context import Services
@@ -90,13 +91,8 @@ def options(config: Config) -> Options:
     raw = config.extra.get("fluent_connect") or {}
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{config.config_file}: fluent_connect must be a mapping")
-    known = {f.name for f in dataclasses.fields(Options)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(
-            f"{config.config_file}: fluent_connect: unknown option(s) "
-            f"{', '.join(unknown)} (known: {', '.join(sorted(known))})"
-        )
+    known = [f.name for f in dataclasses.fields(Options)]
+    reject_unknown(f"{config.config_file}: fluent_connect", raw, known)
     for key in ("read_settings", "write_back"):
         if key in raw and not isinstance(raw[key], bool):
             raise ConfigError(

@@ -61,7 +61,7 @@ class CustomerOptions:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> CustomerOptions:
         raw = dict(raw or {})
-        reject_unknown(SECTION, raw, field_names(cls))
+        reject_unknown(SECTION, raw, KEYS)
         out: dict[str, Any] = {}
         for name in ("default_first_name", "default_timezone"):
             if name in raw:
@@ -105,3 +105,6 @@ def flag(value: Any, name: str, section: str = SECTION) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{section}.{name}: must be true or false")
     return value
+
+
+KEYS = tuple(field_names(CustomerOptions))  # the keys ``modules.customers`` may hold

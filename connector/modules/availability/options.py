@@ -45,6 +45,9 @@ class OptionsSchema(Schema):
     )
 
 
+KEYS = tuple(OptionsSchema().fields)
+
+
 @dataclass(frozen=True)
 class AvailabilityOptions:
     cache_ttl_seconds: float
@@ -58,7 +61,7 @@ class AvailabilityOptions:
 
     @classmethod
     def from_section(cls, raw: Mapping[str, Any] | None) -> AvailabilityOptions:
-        reject_unknown(SECTION, dict(raw or {}), OptionsSchema().fields)
+        reject_unknown(SECTION, dict(raw or {}), KEYS)
         try:
             return cls(**OptionsSchema().load(dict(raw or {})))
         except ValidationError as exc:

@@ -33,6 +33,9 @@ class CategoryOptionsSchema(TuningSchema):
     )
 
 
+KEYS = tuple(CategoryOptionsSchema().fields)
+
+
 @dataclass(frozen=True)
 class CategoryOptions:
     catalogue: str

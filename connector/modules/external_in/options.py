@@ -39,6 +39,9 @@ TYPES: dict[str, tuple[type, ...] | None] = {
     "any": None,
 }
 
+# ``modules.external_in`` takes no keys: an external route's options are per route
+KEYS: tuple[str, ...] = ()
+
 
 class _OptionsSchema(Schema):
     class Meta:

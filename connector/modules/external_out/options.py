@@ -62,6 +62,9 @@ class _ModuleSchema(Schema):
     targets = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
 
 
+KEYS = tuple(_ModuleSchema().fields)
+
+
 @dataclass(frozen=True)
 class ModuleSettings:
     policy: AddressPolicy
@@ -88,7 +91,7 @@ class Target:
 
 def module_settings(runtime: Services) -> ModuleSettings:
     raw = dict(runtime.config.options(MODULE))
-    reject_unknown(f"modules.{MODULE}", raw, _ModuleSchema().fields)
+    reject_unknown(f"modules.{MODULE}", raw, KEYS)
     try:
         data = _ModuleSchema().load(raw)
     except ValidationError as exc:

@@ -22,8 +22,7 @@ class InventoryOptions:
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any] | None) -> InventoryOptions:
-        known = [*STREAM_KEYS, *(f for f in cls.__dataclass_fields__ if f != "stream")]
-        opts = Options("inventory", section, known)
+        opts = Options("inventory", section, KEYS)
         return cls(
             stream=opts.stream(batch_size=25, max_in_flight=8, overlap_seconds=120),
             inactive_statuses=opts.texts(
@@ -33,3 +32,10 @@ class InventoryOptions:
             group_ref=opts.text("group_ref", None),
             on_missing=opts.choice("on_missing", "zero", MISSING_POLICIES),
         )
+
+
+# the keys ``modules.inventory`` may hold: the engine's and the fields but ``stream``
+KEYS = (
+    *STREAM_KEYS,
+    *(f for f in InventoryOptions.__dataclass_fields__ if f != "stream"),
+)

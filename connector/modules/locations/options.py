@@ -29,8 +29,7 @@ class LocationsOptions:
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any] | None) -> LocationsOptions:
-        known = [*STREAM_KEYS, *(f for f in cls.__dataclass_fields__ if f != "stream")]
-        opts = Options("locations", section, known)
+        opts = Options("locations", section, KEYS)
         return cls(
             stream=opts.stream(batch_size=25, max_in_flight=4, overlap_seconds=120),
             network_filter=opts.flag("network_filter", True),
@@ -45,3 +44,10 @@ class LocationsOptions:
             incremental=opts.flag("incremental", True),
             on_delete=opts.choice("on_delete", "mark", POLICIES),
         )
+
+
+# the keys ``modules.locations`` may hold: the engine's and the fields but ``stream``
+KEYS = (
+    *STREAM_KEYS,
+    *(f for f in LocationsOptions.__dataclass_fields__ if f != "stream"),
+)

@@ -55,7 +55,7 @@ class OrderOptions:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrderOptions:
         raw = dict(raw or {})
-        reject_unknown(SECTION, raw, option_keys())
+        reject_unknown(SECTION, raw, KEYS)
         out: dict[str, Any] = {}
         if raw.get("ref_prefix") is not None:
             if not isinstance(raw["ref_prefix"], str):
@@ -143,7 +143,6 @@ def _shipping_methods(value: Any) -> dict[str, ShippingRule]:
     return rules
 
 
-def option_keys() -> list[str]:
-    """The keys ``modules.orders`` may hold (``profile_pickup_field`` is derived from the
-    field profile, never configured)."""
-    return [n for n in field_names(OrderOptions) if n != "profile_pickup_field"]
+# the keys ``modules.orders`` may hold (``profile_pickup_field`` is derived from the
+# field profile, never configured)
+KEYS = tuple(n for n in field_names(OrderOptions) if n != "profile_pickup_field")

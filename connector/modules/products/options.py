@@ -86,6 +86,9 @@ class ProductOptionsSchema(TuningSchema):
     )
 
 
+KEYS = tuple(ProductOptionsSchema().fields)
+
+
 @dataclass(frozen=True)
 class PriceRule:
     """Pick one CT price per currency; send it as a Fluent price of ``type``."""
