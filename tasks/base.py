@@ -16,10 +16,11 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from connector.backoff import backoff_delay
 from connector.clients.errors import ApiError
 from connector.errors import TransientError
 from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery, is_amqp
-from connector.inbound.dispatch import backoff_delay, process
+from connector.inbound.dispatch import process
 from connector.runtime import Runtime
 
 log = logging.getLogger(__name__)

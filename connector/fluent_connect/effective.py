@@ -209,7 +209,9 @@ def load_snapshot(runtime: Services) -> fs.Snapshot | None:
     opts = options(base)
     if not opts.read_settings or not fluent_ready(base):
         return None
-    return fs.load(runtime.fluent(), opts.settings_ttl_seconds)
+    return fs.load(
+        runtime.fluent(), opts.settings_ttl_seconds, fs.snapshot_cache(runtime.caches)
+    )
 
 
 def refresh(runtime: Services) -> fs.Snapshot | None:

@@ -100,11 +100,12 @@ class SettingWindow:
             return
         try:
             fluent = self.runtime.fluent()
-            fs.clear_cache()  # keep keys changed since the run started
-            fresh = fs.load(fluent, self.ttl).get(JOB_SETTING[self.module])
+            # a fresh read keeps keys changed since the run started
+            fresh = fs.load(fluent, 0).get(JOB_SETTING[self.module])
             current = fresh or self.setting
             value = next_value(current.value, window, custom, job_start, job_end)
             fs.write(fluent, current, value)
+            fs.snapshot_cache(self.runtime.caches).clear()
             log.info(
                 "fluent_connect.writeback.done",
                 extra={"setting": current.name, "sync_module": self.module},

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
+from connector.backoff import backoff_delay
 from connector.config import RetryPolicy
-from connector.inbound.dispatch import backoff_delay
 
 DEFAULT = RetryPolicy()  # base 2 s, cap 300 s
 
