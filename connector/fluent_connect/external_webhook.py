@@ -3,7 +3,7 @@ webhook path, authenticated by the connector's API token (as Fluent's web-securi
 filter does), routed by the message's ``name`` to the external routes.
 
 The body is a JSON object with a ``name``. A ``source: external`` route of that name
-validates it (its schema, its message-id rule: webhooks/external.py) and it is
+validates it (its schema, its message-id rule: inbound/external.py) and it is
 recorded under source ``external`` exactly as ``/webhooks/external/<name>`` records it
 (a duplicate is a no-op); a name no route takes is recorded as ``ignored`` (200), as
 for every source. Nothing is stored for a request without a valid token (401).
