@@ -26,11 +26,19 @@ from connector.store import checkpoints, runs
 log = logging.getLogger(__name__)
 
 
+class MessageFailed(Exception):
+    """Raised after a message row is marked ``failed`` and notified, so the task ends in
+    state FAILURE (Flower's Failed view lists it with the row id). Listed in ``throws``:
+    logged without a traceback; never retried (no autoretry) and acked (acks_late acks
+    failures), so it is not redelivered. ``connector messages replay`` re-drives the row."""
+
+
 class ConnectorTask(Task):
     acks_late = True
     reject_on_worker_lost = True
     ignore_result = True
     typing = True
+    throws = (MessageFailed,)
 
     @property
     def runtime(self) -> Runtime:
@@ -47,6 +55,9 @@ def run_event(task: ConnectorTask, message_id: int) -> dict[str, Any]:
             max_retries=None,
             kwargs={"message_id": message_id},
         )
+    if outcome.status == "failed":
+        first_line = (outcome.error or "").splitlines()[0:1] or [""]
+        raise MessageFailed(f"message {message_id} failed: {first_line[0][:300]}")
     return {"message_id": message_id, "status": outcome.status}
 
 
