@@ -8,6 +8,7 @@ from flask import Flask
 from connector.api.availability import register_availability
 from connector.api.errors import register_error_handlers
 from connector.api.jobs import bp as jobs_bp
+from connector.api.messages import bp as ops_api_bp
 from connector.api.openapi import register_openapi
 from connector.api.ops import bp as ops_bp
 
@@ -17,4 +18,5 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     register_availability(app)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(ops_api_bp)
     register_openapi(app)
