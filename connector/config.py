@@ -102,6 +102,9 @@ class Config:
     sweep_after_seconds: float
     requeue_after_seconds: float
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # console session signing (CONNECTOR_SECRET_KEY; derived from the API tokens if unset)
+    secret_key: str = ""
+    cookie_secure: bool = False  # CONNECTOR_COOKIE_SECURE: console cookie over HTTPS only
 
     @classmethod
     def from_env(
@@ -324,4 +327,6 @@ def _build(env: Mapping[str, str]) -> Config:
         sweep_after_seconds=_env_number(env, "CONNECTOR_SWEEP_AFTER_SECONDS", 30),
         requeue_after_seconds=_env_number(env, "CONNECTOR_REQUEUE_AFTER_SECONDS", 900),
         extra=settings.extra,
+        secret_key=env.get("CONNECTOR_SECRET_KEY", ""),
+        cookie_secure=_env_bool(env, "CONNECTOR_COOKIE_SECURE"),
     )

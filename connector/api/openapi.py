@@ -21,6 +21,7 @@ from flask.typing import ResponseReturnValue
 DOCUMENT = Path(__file__).with_name("openapi.yml")
 METHODS = ("get", "put", "post", "delete", "patch")
 AUTOMATIC = {"HEAD", "OPTIONS"}  # added by Flask to every rule
+HTML_PREFIXES = ("/console",)  # the web console's pages are not part of the API
 
 bp = Blueprint("openapi", __name__)
 
@@ -50,7 +51,7 @@ def app_operations(app: Flask) -> set[tuple[str, str]]:
     """(path, METHOD) served by the app, except static files and HEAD/OPTIONS."""
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.rule.startswith(HTML_PREFIXES):
             continue
         for method in (rule.methods or set()) - AUTOMATIC:
             found.add((normalise(rule.rule), method))
