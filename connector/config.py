@@ -104,7 +104,9 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # console session signing (CONNECTOR_SECRET_KEY; derived from the API tokens if unset)
     secret_key: str = ""
-    cookie_secure: bool = False  # CONNECTOR_COOKIE_SECURE: console cookie over HTTPS only
+    cookie_secure: bool = (
+        False  # CONNECTOR_COOKIE_SECURE: console cookie over HTTPS only
+    )
 
     @classmethod
     def from_env(

@@ -34,7 +34,9 @@ def secret_key(config: Config) -> str:
         return config.secret_key
     if config.api_tokens:
         joined = "\n".join(sorted(config.api_tokens)).encode()
-        return hmac.new(b"connector-console-session-v1", joined, hashlib.sha256).hexdigest()
+        return hmac.new(
+            b"connector-console-session-v1", joined, hashlib.sha256
+        ).hexdigest()
     return secrets.token_hex(32)
 
 

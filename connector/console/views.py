@@ -70,7 +70,9 @@ def no_store(response: Any) -> Any:
 
 @bp.errorhandler(CSRFError)
 def csrf_refused(exc: CSRFError) -> ResponseReturnValue:
-    return render_template("console/error.html", title="Refused", reason=exc.description), 400
+    return render_template(
+        "console/error.html", title="Refused", reason=exc.description
+    ), 400
 
 
 def safe_next(target: str | None) -> str:
@@ -85,9 +87,13 @@ def login() -> ResponseReturnValue:
         if auth.sign_in(request.form.get("token", "").strip()):
             return redirect(safe_next(request.form.get("next")))
         return render_template(
-            "console/login.html", error="That API token is not valid.", next=request.form.get("next")
+            "console/login.html",
+            error="That API token is not valid.",
+            next=request.form.get("next"),
         ), 401
-    return render_template("console/login.html", error=None, next=request.args.get("next"))
+    return render_template(
+        "console/login.html", error=None, next=request.args.get("next")
+    )
 
 
 @bp.post("/logout")
@@ -102,7 +108,7 @@ def overview() -> ResponseReturnValue:
     rt = runtime()
     data = collect_status(rt)
     batch = sorted(spec.name for spec in rt.specs if spec.batch)
-    last_run = {}
+    last_run: dict[str, Any] = {}
     for run in data["runs"]:  # newest per (module, scope): keep the newest per module
         if run.module not in last_run or run.id > last_run[run.module].id:
             last_run[run.module] = run
@@ -150,7 +156,9 @@ def message_list() -> ResponseReturnValue:
     rows, below = message_search.page(
         runtime().store, flt, before_id=args.get("cursor"), limit=args["limit"]
     )
-    cursor = s.MessagePageSchema().dump({"messages": [], "next_cursor": below})["next_cursor"]
+    cursor = s.MessagePageSchema().dump({"messages": [], "next_cursor": below})[
+        "next_cursor"
+    ]
     return render_template(
         "console/messages.html",
         rows=[summary(r) for r in rows],
@@ -169,7 +177,9 @@ def message_detail(row_id: int) -> ResponseReturnValue:
     row = messages.get(runtime().store, row_id)
     if row is None:
         return render_template(
-            "console/error.html", title="Not found", reason=f"No message with id {row_id}."
+            "console/error.html",
+            title="Not found",
+            reason=f"No message with id {row_id}.",
         ), 404
     return render_template("console/message.html", m=detail(row), replayable=REPLAYABLE)
 
@@ -182,13 +192,19 @@ def replay_one(row_id: int) -> ResponseReturnValue:
     elif result.deferred:
         flash(f"Broker unreachable: message {row_id} will be published by the sweeper.")
     else:
-        flash(f"Message {row_id} cannot be replayed (done, ignored, running or unknown route).")
+        flash(
+            f"Message {row_id} cannot be replayed (done, ignored, running or unknown route)."
+        )
     return redirect(safe_next(request.form.get("next")))
 
 
 @bp.post("/messages/replay")
 def replay_matching() -> ResponseReturnValue:
-    raw = {k: v.strip() for k, v in request.form.items() if v.strip() and k in ("status", "source", "route")}
+    raw = {
+        k: v.strip()
+        for k, v in request.form.items()
+        if v.strip() and k in ("status", "source", "route")
+    }
     raw["limit"] = str(s.MAX_REPLAY)
     try:
         args = s.ReplayFilterSchema().load(raw)
@@ -223,5 +239,9 @@ def run_list() -> ResponseReturnValue:
     cursor = s.RunPageSchema().dump({"runs": [], "next_cursor": below})["next_cursor"]
     modules = sorted(spec.name for spec in runtime().specs if spec.batch)
     return render_template(
-        "console/runs.html", rows=rows, module=args.get("module"), modules=modules, next_cursor=cursor
+        "console/runs.html",
+        rows=rows,
+        module=args.get("module"),
+        modules=modules,
+        next_cursor=cursor,
     )
