@@ -108,6 +108,11 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=dict)
     auth_failures_per_minute: int = 60  # per client, then 429 (0: no limit)
     event_time_limit: float = 120.0  # hard limit of an event task; soft = hard - 15 s
+    # console session signing (CONNECTOR_SECRET_KEY; derived from the API tokens if unset)
+    secret_key: str = ""
+    cookie_secure: bool = (
+        False  # CONNECTOR_COOKIE_SECURE: console cookie over HTTPS only
+    )
 
     @classmethod
     def from_env(
@@ -343,4 +348,6 @@ def _build(env: Mapping[str, str]) -> Config:
             _env_number(env, "CONNECTOR_AUTH_FAILURES_PER_MINUTE", 60)
         ),
         event_time_limit=_env_number(env, "CONNECTOR_EVENT_TIME_LIMIT", 120.0),
+        secret_key=env.get("CONNECTOR_SECRET_KEY", ""),
+        cookie_secure=_env_bool(env, "CONNECTOR_COOKIE_SECURE"),
     )

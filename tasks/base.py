@@ -27,6 +27,13 @@ log = logging.getLogger(__name__)
 FULL_RUN_RETRY_SECONDS = 300.0  # a scheduled full run that found the lease held
 
 
+class MessageFailed(Exception):
+    """Raised after a message row is marked ``failed`` and notified, so the task ends in
+    state FAILURE (Flower's Failed view lists it with the row id). Listed in ``throws``:
+    logged without a traceback; never retried (no autoretry) and acked (acks_late acks
+    failures), so it is not redelivered. ``connector messages replay`` re-drives the row."""
+
+
 class ConnectorTask(Task):
     acks_late = True
     reject_on_worker_lost = True
@@ -43,6 +50,8 @@ class ConnectorTask(Task):
         if countdown and is_amqp(str(self.app.conf.broker_url or "")):
             countdown = float(math.ceil(countdown))
         return super().retry(*args, countdown=countdown, **kw)
+
+    throws = (MessageFailed,)
 
     @property
     def runtime(self) -> Runtime:
@@ -62,6 +71,9 @@ def run_event(task: ConnectorTask, message_id: int) -> dict[str, Any]:
             max_retries=task.request.retries + 1,
             kwargs={"message_id": message_id},
         )
+    if outcome.status == "failed":
+        first_line = (outcome.error or "").splitlines()[0:1] or [""]
+        raise MessageFailed(f"message {message_id} failed: {first_line[0][:300]}")
     return {"message_id": message_id, "status": outcome.status}
 
 

@@ -14,6 +14,7 @@ from sandbox.common import SandboxServer
 TESTS_DIR = Path(__file__).parent
 
 
+@pytest.hookimpl(trylast=True)  # after pytest groups items by fixture parameters
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
@@ -21,6 +22,12 @@ def pytest_collection_modifyitems(
         rel = Path(str(item.fspath)).relative_to(TESTS_DIR)
         if rel.parts and rel.parts[0] in ("unit", "integration", "faults"):
             item.add_marker(getattr(pytest.mark, rel.parts[0]))
+
+    # Tests on the foundation stack run after every test on the connected stack:
+    # starting a second embedded Celery worker in this process while the connected
+    # stack's worker runs leaves the latter consuming nothing (its messages stay
+    # `queued`); the other way round is fine. A stable sort keeps the order otherwise.
+    items.sort(key=lambda item: "foundation_stack" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session")

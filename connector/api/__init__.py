@@ -9,6 +9,7 @@ from connector.api.auth import register_auth_limit
 from connector.api.availability import register_availability
 from connector.api.errors import register_error_handlers
 from connector.api.jobs import bp as jobs_bp
+from connector.api.messages import bp as ops_api_bp
 from connector.api.openapi import register_openapi
 from connector.api.ops import bp as ops_bp
 from connector.fluent_connect.api import register_fluent_connect
@@ -21,4 +22,5 @@ def register_api(app: Flask) -> None:
     register_availability(app)
     app.register_blueprint(jobs_bp)
     register_fluent_connect(app)
+    app.register_blueprint(ops_api_bp)
     register_openapi(app)

@@ -183,6 +183,7 @@ def run_demo(
             echo(
                 f"\nstill running (Ctrl-C stops):\n  web app   {web.url}  "
                 f"(token: {TOKEN}; try {web.url}/api/v1/openapi.json)\n"
+                f"  console   {web.url}/console  (sign in with the token)\n"
                 f"  Flower    http://127.0.0.1:{flower_port}\n"
                 f"  commercetools sandbox {boxes.ct.url}\n  Fluent sandbox {boxes.fluent.url}\n"
                 f"  status:   CONNECTOR_DATA_DIR={data_dir} "

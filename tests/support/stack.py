@@ -74,7 +74,9 @@ class Stack:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(text(f"DELETE FROM {table.name}"))
         if self.backend in ("postgres", "rabbitmq"):
-            services.flush_redis(self.env["REDIS_URL"])
+            services.flush_redis(
+                self.env["REDIS_URL"], self.env["CONNECTOR_REDIS_PREFIX"]
+            )
 
 
 def backend_env(backend: str, tmp: Path) -> tuple[dict[str, str], Any]:
@@ -88,13 +90,17 @@ def backend_env(backend: str, tmp: Path) -> tuple[dict[str, str], Any]:
     url, name = services.create_pg_database()
     env["DATABASE_URL"] = url
     env["REDIS_URL"] = services.redis_url()
-    env["CONNECTOR_REDIS_PREFIX"] = services.SESSION_PREFIX
-    services.flush_redis(env["REDIS_URL"])
+    # one prefix per stack: two stacks alive at once (foundation and connected) must
+    # not consume each other's queues
+    env["CONNECTOR_REDIS_PREFIX"] = f"{services.SESSION_PREFIX}{tmp.name}:"
+    services.flush_redis(env["REDIS_URL"], env["CONNECTOR_REDIS_PREFIX"])
 
     def cleanup() -> None:
         services.drop_pg_database(name)
         if backend == "rabbitmq":
-            services.delete_amqp_queues(env["CELERY_BROKER_URL"])
+            services.delete_amqp_queues(
+                env["CELERY_BROKER_URL"], env["CONNECTOR_REDIS_PREFIX"]
+            )
 
     return env, cleanup
 
