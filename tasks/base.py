@@ -93,6 +93,7 @@ def run_batch(
     dry_run: bool,
     trigger: str,
     run_id: int | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     from connector.sync.runner import RunResult, prepare_run, run_stream
 
@@ -102,7 +103,13 @@ def run_batch(
         return {"module": module, "status": stream.status, "reason": stream.error}
     try:
         result = run_stream(
-            runtime, stream, full=full, dry_run=dry_run, trigger=trigger, run_id=run_id
+            runtime,
+            stream,
+            full=full,
+            dry_run=dry_run,
+            force=force,
+            trigger=trigger,
+            run_id=run_id,
         )
     except (TransientError, ApiError) as exc:
         transient = isinstance(exc, TransientError) or exc.transient
@@ -143,9 +150,16 @@ def batch_task(module: str) -> Any:
         dry_run: bool = False,
         trigger: str = "beat",
         run_id: int | None = None,
+        force: bool = False,
     ) -> dict[str, Any]:
         return run_batch(
-            self, module, full=full, dry_run=dry_run, trigger=trigger, run_id=run_id
+            self,
+            module,
+            full=full,
+            dry_run=dry_run,
+            trigger=trigger,
+            run_id=run_id,
+            force=force,
         )
 
     return sync_batch

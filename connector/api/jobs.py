@@ -44,6 +44,13 @@ class StartSchema(Schema):
 
     full = fields.Boolean(load_default=False)
     dry_run = fields.Boolean(load_default=False)
+    force = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Rewrite every entity read and let the run past the "
+            "mass-removal guard (as `connector sync --force`)."
+        },
+    )
 
 
 class ListSchema(Schema):
@@ -181,6 +188,7 @@ def start(job: str) -> ResponseReturnValue:
         queue=BATCH_QUEUE,
         full=params["full"],
         dry_run=params["dry_run"],
+        force=params["force"],
         trigger="api",
         run_id=run_id,
     )
