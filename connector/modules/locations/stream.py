@@ -215,13 +215,7 @@ class LocationsStream(Stream):
                 current,
             )
         except ApiError as exc:
-            if exc.transient:
-                raise
-            log.warning(
-                "locations.channel.rejected",
-                extra={"location_ref": item.key, "error": str(exc)[:300]},
-            )
-            return WriteOutcome(item.key, "failed", error=str(exc))
+            return _rejected(item, exc)
         return WriteOutcome(
             item.key, "updated" if applied else "unchanged", draft["key"]
         )
@@ -246,14 +240,20 @@ class LocationsStream(Stream):
                 current,
             )
         except ApiError as exc:
-            if exc.transient:
-                raise
-            log.warning(
-                "locations.channel.rejected",
-                extra={"location_ref": item.key, "error": str(exc)[:300]},
-            )
-            return WriteOutcome(item.key, "failed", error=str(exc))
+            return _rejected(item, exc)
         return WriteOutcome(item.key, "updated" if applied else "unchanged", key)
+
+
+def _rejected(item: Planned, exc: ApiError) -> WriteOutcome:
+    """A channel write commercetools refused: the entity fails, the run goes on
+    (a transient error is raised again for the task's retry)."""
+    if exc.transient:
+        raise exc
+    log.warning(
+        "locations.channel.rejected",
+        extra={"location_ref": item.key, "error": str(exc)[:300]},
+    )
+    return WriteOutcome(item.key, "failed", error=str(exc))
 
 
 def rules_from(runtime: Services, opts: LocationsOptions) -> LocationRules:
