@@ -3,10 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 STAMP := $(VENV)/.installed-stamp
 
-$(STAMP): setup.cfg setup.py
+# constraints.txt pins the tested versions of every dependency (pip freeze of a dev venv).
+$(STAMP): setup.cfg pyproject.toml sandbox/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev]'
+	$(VENV)/bin/pip install -q -c constraints.txt -e ./sandbox -e '.[dev]'
 	touch $(STAMP)
 
 .PHONY: install demo test lint
@@ -19,6 +20,7 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check connector tasks tests bench migrations
-	$(VENV)/bin/ruff format --check connector tasks tests bench migrations
+	$(VENV)/bin/ruff check connector tasks sandbox tests bench migrations
+	$(VENV)/bin/ruff format --check connector tasks sandbox tests bench migrations
 	$(VENV)/bin/mypy connector tasks
+	$(VENV)/bin/lint-imports

@@ -12,7 +12,8 @@ CT order (``inbound_messages.finished_at``; the handler finishes after the CT up
 
 Prints p50/p90/p99/max overall and per route, failures, and a check of the CT orders.
 Not a test. Run: ``.venv/bin/python bench/bench_e2e.py`` (``--rate``, ``--duration``,
-``--latency-ms``, ``--worker-concurrency``, ``--worker-pool``).
+``--latency-ms``, ``--pool`` (alias ``--worker-pool``), ``--worker-concurrency``). Also
+prints the worker's total RSS (main process + pool children) after the run.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def seed(ct_url: str, fluent_url: str, count: int, http: requests.Session) -> li
 
 
 def ct_session(ct_url: str, http: requests.Session) -> dict[str, str]:
-    from connector.sandbox import defaults as d
+    from sandbox import defaults as d
 
     token = http.post(
         f"{ct_url}/oauth/token",
@@ -131,7 +132,7 @@ def ct_session(ct_url: str, http: requests.Session) -> dict[str, str]:
 
 
 def ct_orders(ct_url: str, http: requests.Session) -> list[dict[str, Any]]:
-    from connector.sandbox import defaults as d
+    from sandbox import defaults as d
 
     headers = ct_session(ct_url, http)
     out: list[dict[str, Any]] = []
@@ -240,6 +241,28 @@ def finished_rows(database_url: str) -> list[tuple[str, str, str, datetime | Non
         ).fetchall()
 
 
+def group_rss_mb(pgid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MB summed over a process group (Linux /proc).
+
+    RSS counts pages shared by the forked pool processes once per process; PSS splits
+    them, so it is what the group really costs.
+    """
+    rss = pss = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:
+                continue
+            for line in (stat.parent / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return rss / 1024, pss / 1024
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(p * len(ordered))) - 1))]
@@ -251,10 +274,14 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=40.0, help="seconds")
     parser.add_argument("--warmup", type=int, default=90, help="webhooks before timing")
     parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--worker-concurrency", type=int, default=8)
     parser.add_argument(
-        "--worker-pool", default="prefork", choices=("prefork", "threads")
+        "--pool",
+        "--worker-pool",
+        dest="pool",
+        default="prefork",
+        help="Celery pool of the worker",
     )
+    parser.add_argument("--worker-concurrency", type=int, default=16)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument(
         "--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres"
@@ -264,8 +291,8 @@ def main() -> None:
 
     import redis
 
-    from connector.sandbox.serve import connector_env
     from connector.store import migrate
+    from sandbox.serve import connector_env
 
     total = int(args.rate * args.duration) + args.warmup
     orders = -(-total // len(KINDS))
@@ -332,6 +359,9 @@ def main() -> None:
                     "4",
                     "--log-level",
                     "warning",
+                    # gunicorn.conf.py (the Procfile's) is loaded; no access lines here
+                    "--access-logfile",
+                    "/dev/null",
                 ],
                 env=env,
                 cwd=ROOT,
@@ -347,10 +377,10 @@ def main() -> None:
                     "worker",
                     "-Q",
                     "events,default",
+                    "-P",
+                    args.pool,
                     "-c",
                     str(args.worker_concurrency),
-                    "-P",
-                    args.worker_pool,
                     "-l",
                     "warning",
                     "--without-gossip",
@@ -394,6 +424,7 @@ def main() -> None:
             ):
                 break
             time.sleep(0.5)
+        rss = group_rss_mb(procs[-1].pid)
         after = {o["orderNumber"]: o for o in ct_orders(ct_url, http)}
     finally:
         for proc in reversed(procs):
@@ -427,8 +458,19 @@ def main() -> None:
     print(
         f"\ne2e: {len(timed)} webhooks at {len(timed) / wall:.1f}/s over {wall:.1f}s"
         f" (target rate {args.rate:.0f}/s), sandbox latency {args.latency_ms:.0f} ms per"
-        f" API call, worker {args.worker_pool} -c {args.worker_concurrency}, {os.cpu_count()} CPUs"
+        f" API call, worker {args.pool} -c {args.worker_concurrency}, {os.cpu_count()} CPUs"
     )
+    print(
+        f"worker memory (main + pool) after the run: RSS {rss[0]:.0f} MB,"
+        f" PSS {rss[1]:.0f} MB"
+    )
+    ends = [f.timestamp() for i, _, st, f in rows if st == "done" and f and i in sent]
+    if ends:
+        span = max(ends) - min(sent.values())
+        print(
+            f"handled: {len(ends)} in {span:.1f}s from the first send"
+            f" = {len(ends) / span:.1f}/s"
+        )
     print(f"ingress errors: {len(errors)}; message statuses: {statuses}")
     print(
         f"{'route':<22} {'n':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}"

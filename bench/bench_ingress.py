@@ -214,6 +214,9 @@ def start_gunicorn(
         "5",
         "--log-level",
         "warning",
+        # ./gunicorn.conf.py is loaded by default (cwd); keep its access log out
+        "--access-logfile",
+        "/dev/null",
         "--pythonpath",
         f"{ROOT},{BENCH}",
     ]

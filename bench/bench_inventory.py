@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 from connector.config import Config  # noqa: E402
 from connector.modules.inventory.stream import build  # noqa: E402
 from connector.runtime import Runtime  # noqa: E402
-from connector.sandbox.common import SandboxServer  # noqa: E402
-from connector.sandbox.serve import connector_env  # noqa: E402
 from connector.store import migrate  # noqa: E402
 from connector.sync.engine import SyncEngine  # noqa: E402
+from sandbox.common import SandboxServer  # noqa: E402
+from sandbox.serve import connector_env  # noqa: E402
 
 CHANNEL_KEY = "fluent-ats"
 
@@ -143,8 +143,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    from connector.sandbox.commercetools import create_app as ct_app
-    from connector.sandbox.fluent import create_app as fluent_app
+    from sandbox.commercetools import create_app as ct_app
+    from sandbox.fluent import create_app as fluent_app
 
     ct = SandboxServer(ct_app()).start()
     fluent = SandboxServer(fluent_app()).start()

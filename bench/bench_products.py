@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from connector.config import Config  # noqa: E402
 from connector.runtime import Runtime  # noqa: E402
-from connector.sandbox import defaults as d  # noqa: E402
-from connector.sandbox.serve import connector_env  # noqa: E402
 from connector.store import migrate  # noqa: E402
+from sandbox import defaults as d  # noqa: E402
+from sandbox.serve import connector_env  # noqa: E402
 
 PG_ADMIN = os.environ.get("CONNECTOR_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -221,9 +221,9 @@ def fresh_store(kind: str, tmp: str, query: str = "") -> tuple[str, Any]:
 def main(args: argparse.Namespace) -> None:
     import logging
 
-    from connector.sandbox.commercetools import create_app as ct_app
-    from connector.sandbox.common import SandboxServer
-    from connector.sandbox.fluent import create_app as fluent_app
+    from sandbox.commercetools import create_app as ct_app
+    from sandbox.common import SandboxServer
+    from sandbox.fluent import create_app as fluent_app
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     ct = SandboxServer(ct_app()).start()

@@ -10,6 +10,7 @@ from connector.config import Config
 def create_app(config: Config | None = None) -> Flask:
     """Build the Flask app (webhooks, API, ops endpoints) with its Celery app attached."""
     from connector.api import register_api
+    from connector.console import register_console
     from connector.extensions import celery_init_app
     from connector.logs import configure_logging
     from connector.runtime import Runtime
@@ -26,4 +27,5 @@ def create_app(config: Config | None = None) -> Flask:
     celery_init_app(app, runtime)
     register_webhooks(app)
     register_api(app)
+    register_console(app)
     return app

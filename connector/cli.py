@@ -139,7 +139,11 @@ def sandbox(host: str, ct_port: int, fluent_port: int, seed: str | None) -> None
         raise click.BadParameter("`demo` or a number of products", param_hint="--seed")
     import time
 
-    from connector.sandbox.serve import shell_exports, start_sandboxes
+    try:  # the sandbox is its own package, not a dependency of the connector
+        from sandbox.serve import shell_exports, start_sandboxes
+    except ImportError as exc:
+        click.echo(f"error: {exc}; install it with: pip install -e ./sandbox", err=True)
+        sys.exit(2)
 
     try:
         boxes = start_sandboxes(host, ct_port, fluent_port)

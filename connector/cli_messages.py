@@ -105,6 +105,7 @@ def messages_replay(
     message_rows: tuple[int, ...], all_failed: bool, route: str | None
 ) -> None:
     """Re-drive failed (or stuck) messages through their handler."""
+    from connector.replay import replay
     from connector.store import messages as store_messages
 
     if not message_rows and not all_failed:
@@ -116,34 +117,18 @@ def messages_replay(
     unknown = [i for i in message_rows if store_messages.get(runtime.store, i) is None]
     for row_id in unknown:
         click.echo(f"error: no message with id {row_id}", err=True)
-    ready = store_messages.prepare_replay(runtime.store, ids)
-    skipped = sorted(set(ids) - set(ready) - set(unknown))
-    published = 0
-    for row_id in ready:
-        row = store_messages.get(runtime.store, row_id)
-        route_obj = runtime.registry.route(row.route or "") if row else None
-        if route_obj is None:
-            click.echo(
-                f"{row_id}: route {row.route if row else '?'} no longer configured"
-            )
-            continue
-        if runtime.enqueue(
-            runtime.registry.task_for(route_obj),
-            queue=route_obj.queue,
-            message_id=row_id,
-        ):
-            published += 1
-        else:
-            store_messages.set_status(
-                runtime.store, row_id, "received", only_from=("queued",)
-            )
+    result = replay(runtime, ids)
+    skipped = sorted(set(result.not_replayable) - set(unknown))
+    for row_id in result.unrouted:
+        click.echo(f"{row_id}: its route is no longer configured (marked failed)")
+    published = len(result.published)
     click.echo(
         f"replayed {published} message(s)"
         + (f"; not replayable (done or ignored): {skipped}" if skipped else "")
     )
     if unknown or set(message_rows) & set(skipped):
         sys.exit(1)
-    if published < len(ready):
+    if result.deferred:
         click.echo(
             "broker unreachable: the rest stay `received` and the sweeper will "
             "publish them",

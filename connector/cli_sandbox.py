@@ -8,11 +8,12 @@ saying what was created.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
-from connector.sandbox.serve import Sandboxes
+if TYPE_CHECKING:
+    from sandbox.serve import Sandboxes
 
 
 def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:

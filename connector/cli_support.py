@@ -91,7 +91,7 @@ class SyncCommand(click.Command):
 def batch_modules() -> list[str]:
     """Enabled modules with a batch sync (the shipped ones if the config is broken)."""
     from connector.config import DEFAULT_MODULES
-    from connector.modules import load_specs
+    from connector.specs import load_specs
 
     try:
         names: tuple[str, ...] = Config.from_env().modules

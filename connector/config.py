@@ -80,6 +80,9 @@ class RetryPolicy:
     backoff_base: float = 2.0
     backoff_max: float = 300.0
     max_deliveries: int = 10  # redeliveries after worker loss before a row is failed
+    # a running message renews its lease every lease/4 s; a lease older than this means
+    # its worker died: the row is claimed again / re-published (recovery in seconds)
+    lease_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,13 @@ class Config:
     sweep_after_seconds: float
     requeue_after_seconds: float
     extra: Mapping[str, Any] = field(default_factory=dict)
+    auth_failures_per_minute: int = 60  # per client, then 429 (0: no limit)
+    event_time_limit: float = 120.0  # hard limit of an event task; soft = hard - 15 s
+    # console session signing (CONNECTOR_SECRET_KEY; derived from the API tokens if unset)
+    secret_key: str = ""
+    cookie_secure: bool = (
+        False  # CONNECTOR_COOKIE_SECURE: console cookie over HTTPS only
+    )
 
     @classmethod
     def from_env(
@@ -309,7 +319,10 @@ def _build(env: Mapping[str, str]) -> Config:
         backoff_max=_env_number(
             env, "CONNECTOR_RETRY_MAX_SECONDS", settings.retry.backoff_max
         ),
-        max_deliveries=settings.retry.max_deliveries,
+        max_deliveries=int(
+            _env_number(env, "CONNECTOR_MAX_DELIVERIES", settings.retry.max_deliveries)
+        ),
+        lease_seconds=_env_number(env, "CONNECTOR_LEASE_SECONDS", 20.0),
     )
     return Config(
         database_url=database_url,
@@ -331,4 +344,10 @@ def _build(env: Mapping[str, str]) -> Config:
         sweep_after_seconds=_env_number(env, "CONNECTOR_SWEEP_AFTER_SECONDS", 30),
         requeue_after_seconds=_env_number(env, "CONNECTOR_REQUEUE_AFTER_SECONDS", 900),
         extra=settings.extra,
+        auth_failures_per_minute=int(
+            _env_number(env, "CONNECTOR_AUTH_FAILURES_PER_MINUTE", 60)
+        ),
+        event_time_limit=_env_number(env, "CONNECTOR_EVENT_TIME_LIMIT", 120.0),
+        secret_key=env.get("CONNECTOR_SECRET_KEY", ""),
+        cookie_secure=_env_bool(env, "CONNECTOR_COOKIE_SECURE"),
     )

@@ -2,17 +2,16 @@
 
 Owns the list of known top-level sections, route-entry keys (our ``name:`` shape and
 Fluent's ``route:`` shape), ``notifications`` keys, and the keys of each module section
-(read from the module's own options class, so this file never repeats them). A typo
-gets a "did you mean" from difflib. Must not validate values: the schemas do that.
+(``KEYS`` of the module's own options.py, so this file never repeats them). A typo gets
+a "did you mean" from ``suggest``, the one helper the module options use too. Must not validate values: the schemas do that.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib
 from collections.abc import Iterable, Mapping
-from dataclasses import fields as dataclass_fields
-from dataclasses import is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,12 @@ TOP_LEVEL = {
     "retry",
     "notifications",
 }
-# Sections read by code outside this file may be registered here (name -> keys or None).
-EXTRA_SECTIONS: dict[str, set[str] | None] = {
+# Sections read by code outside this file (name -> keys, the dotted path of the options
+# dataclass whose fields are the keys, or None: not a mapping of keys).
+EXTRA_SECTIONS: dict[str, set[str] | str | None] = {
     "ct_fields": None,  # a profile name, checked by connector.ct_fields
     "ct_field_keys": set(FLUENT_KEYS) | set(CONNECTOR_KEYS),
-    "fluent_connect": {"read_settings", "write_back", "settings_ttl_seconds"},
+    "fluent_connect": "connector.fluent_connect.effective:Options",
     "fluent-connect": None,  # Fluent's own section: connector.fluent_routes reports it
 }
 
@@ -67,84 +67,50 @@ NOTIFICATION_KEYS = {
     "include_samples",
 }
 
-# module -> "package.module:Name" of its options class (marshmallow Schema or dataclass)
-# or an explicit set of keys. A module absent here (or whose class moved) is not checked
-# here; its own options class rejects unknown keys when it loads them.
-MODULE_OPTIONS: dict[str, str | set[str]] = {
-    "categories": "connector.modules.categories.options:CategoryOptionsSchema",
-    "products": "connector.modules.products.options:ProductOptionsSchema",
-    "customers": "connector.modules.customers.options:CustomerOptions",
-    "orders": "connector.modules.orders.options:OrderOptions",
-    "external_out": "connector.modules.external_out.settings:_ModuleSchema",
-    "availability": "connector.modules.availability.schemas:OptionsSchema",
-    "event_errors": {
-        "event_types",
-        "overlap_seconds",
-        "first_lookback_seconds",
-        "max_events",
-        "max_groups",
-        "page_size",
-    },
-}
-
 
 def suggest(key: str, known: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` when a known key is close to ``key``, else ''."""
+    """`` (did you mean 'x'?)`` when a known key is close to ``key``, else ''.
+
+    The one did-you-mean helper: this file's checks and ``connector.options.reject_unknown``
+    (each module's options) use it.
+    """
     close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _unknown(where: str, data: Any, known: set[str], problems: list[str]) -> None:
+def _unknown(where: str, data: Any, known: Iterable[str], problems: list[str]) -> None:
     if not isinstance(data, Mapping):
         return
+    names = set(known)
     for key in data:
-        if key not in known:
-            problems.append(f"unknown key {key!r} in {where}{suggest(key, known)}")
+        if key not in names:
+            problems.append(f"unknown key {key!r} in {where}{suggest(key, names)}")
 
 
-def option_keys(module: str) -> set[str] | None:
-    """Keys the module's options class accepts, or None when it cannot be found.
-
-    ``MODULE_OPTIONS`` first; else the one frozen ``*Options`` dataclass of
-    ``connector.modules.<module>.options`` (the house rule for module options).
+def option_keys(module: str) -> frozenset[str] | None:
+    """The keys ``modules.<module>`` may hold: ``KEYS`` of the module's ``options.py``
+    (the options pattern, connector/options.py). A module without an options file has
+    no options (every key is unknown); None for a name that is no module.
     """
-    target = MODULE_OPTIONS.get(module)
-    if isinstance(target, set):
-        return target
-    cls = _import(target) if target else None
-    if cls is None:
-        cls = _options_dataclass(module)
-    if cls is not None and is_dataclass(cls):
-        return {f.name for f in dataclass_fields(cls)}
-    declared = getattr(cls, "_declared_fields", None)
-    if isinstance(declared, Mapping):
-        return {f.data_key or key for key, f in declared.items()}
-    return None
-
-
-def _import(target: str) -> Any:
-    path, _, name = target.partition(":")
-    try:
-        return getattr(importlib.import_module(path), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def _options_dataclass(module: str) -> Any:
     try:
         found = importlib.import_module(f"connector.modules.{module}.options")
-    except ImportError:
-        return None
-    candidates = [
-        obj
-        for name, obj in vars(found).items()
-        if name.endswith("Options")
-        and isinstance(obj, type)
-        and is_dataclass(obj)
-        and obj.__module__ == found.__name__
-        and obj.__dataclass_params__.frozen  # type: ignore[attr-defined]
-    ]
-    return candidates[0] if len(candidates) == 1 else None
+    except ModuleNotFoundError as exc:
+        if exc.name == f"connector.modules.{module}":
+            return None
+        if exc.name == f"connector.modules.{module}.options":
+            return frozenset()
+        raise
+    keys = getattr(found, "KEYS", None)
+    if keys is None:
+        raise ConfigError(f"connector.modules.{module}.options does not define KEYS")
+    return frozenset(keys)
+
+
+def _dataclass_keys(target: str) -> set[str]:
+    """The field names of the options dataclass at ``package.module:Name``."""
+    path, _, name = target.partition(":")
+    cls = getattr(importlib.import_module(path), name)
+    return {f.name for f in dataclasses.fields(cls)}
 
 
 def check_keys(
@@ -167,8 +133,9 @@ def check_keys(
             _unknown(f"route {label!r}", entry, known, problems)
     _unknown("retry", raw.get("retry"), RETRY_KEYS, problems)
     _unknown("notifications", raw.get("notifications"), NOTIFICATION_KEYS, problems)
-    for name, keys in EXTRA_SECTIONS.items():
-        if keys is not None:
+    for name, entry in EXTRA_SECTIONS.items():
+        if entry is not None:
+            keys = _dataclass_keys(entry) if isinstance(entry, str) else entry
             _unknown(name, raw.get(name), keys, problems)
     section = raw.get("modules")
     if isinstance(section, Mapping):
@@ -179,8 +146,8 @@ def check_keys(
         names = set(modules)
         _unknown("modules", section, names, problems)
         for module, options in section.items():
-            keys = option_keys(module) if module in names else None
-            if keys is not None:
-                _unknown(f"modules.{module}", options, keys, problems)
+            found = option_keys(module) if module in names else None
+            if found is not None:
+                _unknown(f"modules.{module}", options, found, problems)
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))

@@ -2,8 +2,13 @@
 
 Reliability settings follow DESIGN.md §8: acks_late + reject_on_worker_lost (with a
 redelivery cap enforced by the store), prefetch 1, JSON only, time limits, and a Redis
-visibility timeout longer than the longest hard time limit plus the longest retry delay.
+visibility timeout longer than the longest hard time limit plus the longest retry delay
+(a dead worker's message does not wait for it: the store's lease re-runs it in seconds).
 Without a broker URL the embedded broker is kombu's SQLAlchemy transport on SQLite.
+
+RabbitMQ (``CELERY_BROKER_URL=amqp://…``): durable quorum queues on topic exchanges
+(so countdowns use RabbitMQ's native delayed delivery, not ETAs held by a worker) and
+publisher confirms — a publish that returned is on the broker's disk.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 from celery import Celery
 from flask import Flask
-from kombu import Queue
+from kombu import Exchange, Queue
 from kombu.transport.sqlalchemy import Transport as SqlaTransport
 
 from connector.publish import transport_for
@@ -23,7 +28,6 @@ from connector.runtime import Runtime
 log = logging.getLogger(__name__)
 
 QUEUES = ("events", "batch", "default")
-EVENT_TIME_LIMIT = 120  # hard limit of event handlers (seconds)
 BATCH_TIME_LIMIT = 3 * 3600  # hard limit of batch syncs
 
 
@@ -31,6 +35,33 @@ class EmbeddedBrokerTransport(SqlaTransport):
     """kombu's SQLAlchemy transport polling every 0.1 s (the default 1 s adds latency)."""
 
     polling_interval = 0.1
+
+
+def soft_limit(hard: float) -> float:
+    return max(hard - 15, hard * 0.8)
+
+
+def is_amqp(url: str) -> bool:
+    return url.split("://", 1)[0] in ("amqp", "amqps", "pyamqp")
+
+
+def queues_for(broker_url: str, prefix: str = "") -> tuple[Queue, ...]:
+    """The task queues. On RabbitMQ their names carry ``CONNECTOR_REDIS_PREFIX`` (several
+    deployments or test sessions can share a vhost); ``-Q events`` still selects them
+    by their alias."""
+    if not is_amqp(broker_url):
+        return tuple(Queue(name) for name in QUEUES)
+    return tuple(
+        Queue(
+            prefix + name,
+            Exchange(prefix + name, type="topic", durable=True),
+            routing_key=prefix + name,
+            durable=True,
+            queue_arguments={"x-queue-type": "quorum"},
+            alias=name if prefix else None,
+        )
+        for name in QUEUES
+    )
 
 
 class ConnectorCelery(Celery):
@@ -59,10 +90,12 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_time_limit": EVENT_TIME_LIMIT,
-        "task_soft_time_limit": EVENT_TIME_LIMIT - 15,
+        # the soft limit raises inside the handler (recorded, retried with backoff)
+        # before the hard one kills the child; API clients time out (30 s) before both
+        "task_time_limit": config.event_time_limit,
+        "task_soft_time_limit": soft_limit(config.event_time_limit),
         "task_default_queue": "default",
-        "task_queues": tuple(Queue(name) for name in QUEUES),
+        "task_queues": queues_for(config.broker_url, config.redis_key_prefix),
         "task_routes": ("tasks.routing.route_task",),
         "task_create_missing_queues": False,
         "worker_send_task_events": True,
@@ -85,7 +118,11 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         "result_backend_transport_options": {"visibility_timeout": visibility},
         "enable_utc": True,
     }
-    if config.redis_key_prefix and not config.embedded_broker:
+    if is_amqp(config.broker_url):
+        transport = dict(settings["broker_transport_options"])
+        transport.pop("visibility_timeout")
+        settings["broker_transport_options"] = {**transport, "confirm_publish": True}
+    elif config.redis_key_prefix and not config.embedded_broker:
         # several deployments (or test sessions) can share one Redis
         for key in ("broker_transport_options", "result_backend_transport_options"):
             settings[key] = {

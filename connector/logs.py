@@ -1,6 +1,8 @@
 """Logging setup: one line per event, `area.thing.outcome` names plus `extra` fields.
 
-Never log secrets or customer personal data: handlers pass ids, not payloads.
+Never log secrets or customer personal data: handlers pass ids, not payloads. As a
+second line of defence every formatted line goes through ``connector.redact`` (query-string
+tokens, bearer credentials, secret-named JSON members, e-mail addresses).
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+
+from connector.redact import redact
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 _configured = False
@@ -19,7 +23,7 @@ class KeyValueFormatter(logging.Formatter):
         extra = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
         if extra:
             base += " " + json.dumps(extra, default=str, sort_keys=True)
-        return base
+        return redact(base)
 
 
 def configure_logging(level: str | None = None) -> None:

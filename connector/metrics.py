@@ -1,7 +1,8 @@
 """Prometheus metrics.
 
-Ingress counters live in the web process (set PROMETHEUS_MULTIPROC_DIR with several
-gunicorn workers). Handled/failed totals and handling latency are read from the store at
+Ingress counters live in the web process. gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR
+before the workers fork, so every worker writes its counters there and ``render`` sums them
+with a MultiProcessCollector: a scrape reports the same totals whichever worker answers. Handled/failed totals and handling latency are read from the store at
 scrape time, so they are true across every worker process and host.
 """
 

@@ -152,6 +152,21 @@ class EntityFingerprint(Base):
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class OrderWatermark(Base):
+    """The newest Fluent order status applied to a commercetools order (order_status):
+    a message older than it must not move the order backwards."""
+
+    __tablename__ = "order_watermarks"
+    __table_args__ = (UniqueConstraint("fluent_ref"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    fluent_ref: Mapped[str] = mapped_column(String(255))
+    ct_order_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(64))
+    fluent_updated_on: Mapped[str | None] = mapped_column(String(64))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OutboundDelivery(Base):
     """The external_out outbox: one signed POST to deliver, with its attempts."""
 

@@ -13,16 +13,38 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from connector.config import Config
 from connector.errors import ConfigError
 
-if TYPE_CHECKING:
-    from connector.modules.notifications.channels import Channel, Notification
-
 log = logging.getLogger("connector.notify")
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message to operators: a title, a few lines, a kind and a total count."""
+
+    title: str
+    lines: Sequence[str] = ()
+    kind: str = "summary"
+    total: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, max_chars: int | None = None) -> str:
+        body = "\n".join([self.title, *self.lines])
+        if max_chars and len(body) > max_chars:
+            return body[: max(0, max_chars - 1)] + "…"
+        return body
+
+
+class Channel(Protocol):
+    name: str
+    kinds: tuple[str, ...]
+
+    def send(self, notification: Notification) -> None: ...
 
 
 @dataclass
@@ -56,7 +78,7 @@ class Notifier:
     @property
     def channels(self) -> list[Channel]:
         """The configured channels (a broken section is logged once: log-only)."""
-        from connector.modules.notifications.channels import build_channels
+        from connector.notify_channels import build_channels
 
         with self._lock:
             if self._channels is None:
@@ -83,8 +105,6 @@ class Notifier:
 
     def summary(self, title: str, lines: list[str], **extra: Any) -> SendReport:
         """Send a summary (kind ``extra['kind']``, default ``summary``) everywhere."""
-        from connector.modules.notifications.channels import Notification
-
         kind = str(extra.pop("kind", "summary"))
         total = int(extra.pop("total", len(lines)))
         return self.send(Notification(title, tuple(lines), kind, total, extra))

@@ -1,4 +1,6 @@
-"""The per-process runtime: config, store, registry, API clients, broker publishing.
+"""The per-process runtime: config, store, registry, API clients, broker publishing,
+caches. The one place that wires things together; it implements ``context.Services``,
+which is all the modules see of it (they never import this file).
 
 One ``Runtime`` is shared by the Flask app, the Celery app and the CLI of a process.
 Everything expensive is created on first use, so the web process never builds API
@@ -13,9 +15,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from connector.config import Config
-from connector.modules import ModuleSpec, load_specs
+from connector.context import Caches
+from connector.inbound.routing import Registry
 from connector.notify import Notifier
-from connector.routing import Registry
+from connector.specs import ModuleSpec, load_specs
 from connector.store import Store
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ class Runtime:
         self.celery: Celery | None = None
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
+        self.caches = Caches()  # the modules' caches live (and die) with this runtime
 
     @cached_property
     def specs(self) -> list[ModuleSpec]:
@@ -56,12 +60,6 @@ class Runtime:
     def notifier(self) -> Notifier:
         return Notifier.from_config(self.config)
 
-    def spec(self, module: str) -> ModuleSpec:
-        for spec in self.specs:
-            if spec.name == module:
-                return spec
-        raise KeyError(module)
-
     # -- API clients (one per process, thread-safe sessions) -------------------------
     def ct(self) -> CommercetoolsClient:
         from connector.clients.commercetools import CommercetoolsClient
@@ -78,6 +76,20 @@ class Runtime:
             if "fluent" not in self._clients:
                 self._clients["fluent"] = FluentClient.from_config(self.config)
             return self._clients["fluent"]
+
+    def after_fork(self) -> None:
+        """In a new pool process: drop what the parent process may have opened.
+
+        Pooled database connections and HTTP sessions must never be shared between
+        processes, and each process keeps its own OAuth token cache. The parent's
+        connections are forgotten, not closed (closing would break them for the parent).
+        """
+        self._lock = threading.Lock()
+        self._clients = {}
+        store = self.__dict__.get("store")
+        if store is not None:
+            store.engine.dispose(close=False)
+            store._local = threading.local()
 
     # -- broker -------------------------------------------------------------------------
     def enqueue(self, task: str, *, queue: str, **kwargs: Any) -> bool:

@@ -1,4 +1,5 @@
-"""Foreground sync runner for ``connector sync``: progress bar, plan and summary."""
+"""``connector sync`` in the foreground: progress bar, plan and summary around the one
+sync runner (connector/sync/runner.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import click
 
 from connector.cli_errors import describe_failure
 from connector.runtime import Runtime
-from connector.sync.engine import SyncEngine
-from connector.sync.runner import build_stream
+from connector.sync.runner import RunResult, prepare_run, run_stream
 from connector.sync.stats import SyncStats
 
 
@@ -23,7 +23,7 @@ def run_foreground(
     its modules run in order, stopping at the first that does not succeed.
     """
     from connector.fluent_connect.jobs import JOBS, check_enabled
-    from connector.modules import import_path
+    from connector.specs import import_path
 
     job = JOBS.get(module)
     if job is not None:
@@ -39,7 +39,8 @@ def run_foreground(
             if code:
                 return code
         return 0
-    stream = build_stream(runtime, module)
+    stream = prepare_run(runtime, module, trigger="cli")
+    assert not isinstance(stream, RunResult)  # only beat runs are skipped early
     state: dict[str, Any] = {}
 
     def on_start(run_id: int, total: int | None) -> None:
@@ -62,9 +63,10 @@ def run_foreground(
             bar.update(stats.read - int(state["done"]))
             state["done"] = stats.read
 
-    engine = SyncEngine(runtime.store, stream)
     try:
-        result = engine.run(
+        result = run_stream(
+            runtime,
+            stream,
             full=full,
             dry_run=dry_run,
             force=force,

@@ -11,21 +11,27 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import math
 from typing import Any
 
 from celery import Task, shared_task
 
+from connector.backoff import backoff_delay
 from connector.clients.errors import ApiError
-from connector.dispatch import backoff_delay, process
-from connector.errors import ConnectorError, TransientError
-from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery
-from connector.models import utcnow
+from connector.errors import TransientError
+from connector.extensions import BATCH_TIME_LIMIT, ConnectorCelery, is_amqp
+from connector.inbound.dispatch import process
 from connector.runtime import Runtime
-from connector.store import checkpoints, runs
 
 log = logging.getLogger(__name__)
 FULL_RUN_RETRY_SECONDS = 300.0  # a scheduled full run that found the lease held
+
+
+class MessageFailed(Exception):
+    """Raised after a message row is marked ``failed`` and notified, so the task ends in
+    state FAILURE (Flower's Failed view lists it with the row id). Listed in ``throws``:
+    logged without a traceback; never retried (no autoretry) and acked (acks_late acks
+    failures), so it is not redelivered. ``connector messages replay`` re-drives the row."""
 
 
 class ConnectorTask(Task):
@@ -33,6 +39,19 @@ class ConnectorTask(Task):
     reject_on_worker_lost = True
     ignore_result = True
     typing = True
+    # Celery's own retry counter never cuts a schedule short (its default is 3): the one
+    # bound is ``RetryPolicy.max_retries``, checked by ``dispatch.process`` against the
+    # row's attempt count in the store (and by ``run_batch`` for batch syncs).
+    max_retries = None
+
+    def retry(self, *args: Any, countdown: float | None = None, **kw: Any) -> Any:
+        # RabbitMQ's native delayed delivery takes whole seconds and refuses 0 < x < 1:
+        # round up (never shorter than the backoff or a Retry-After)
+        if countdown and is_amqp(str(self.app.conf.broker_url or "")):
+            countdown = float(math.ceil(countdown))
+        return super().retry(*args, countdown=countdown, **kw)
+
+    throws = (MessageFailed,)
 
     @property
     def runtime(self) -> Runtime:
@@ -43,12 +62,18 @@ class ConnectorTask(Task):
 
 def run_event(task: ConnectorTask, message_id: int) -> dict[str, Any]:
     outcome = process(task.runtime, message_id)
-    if outcome.status == "retry":
+    if outcome.status in ("retry", "busy"):
+        # "busy": another delivery holds a live lease; look again when it would expire
         raise task.retry(
             countdown=outcome.retry_in,
-            max_retries=None,
+            # explicit: the policy (dispatch.process, on the row's attempts) already
+            # allowed this retry; Celery's own counter must never refuse it
+            max_retries=task.request.retries + 1,
             kwargs={"message_id": message_id},
         )
+    if outcome.status == "failed":
+        first_line = (outcome.error or "").splitlines()[0:1] or [""]
+        raise MessageFailed(f"message {message_id} failed: {first_line[0][:300]}")
     return {"message_id": message_id, "status": outcome.status}
 
 
@@ -68,27 +93,23 @@ def run_batch(
     dry_run: bool,
     trigger: str,
     run_id: int | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    from connector.sync.engine import SyncEngine
-    from connector.sync.runner import build_stream
+    from connector.sync.runner import RunResult, prepare_run, run_stream
 
     runtime = task.runtime
+    stream = prepare_run(runtime, module, trigger=trigger, run_id=run_id, full=full)
+    if isinstance(stream, RunResult):  # a beat run too soon after the last one
+        return {"module": module, "status": stream.status, "reason": stream.error}
     try:
-        stream = build_stream(runtime, module)
-    except ConnectorError as exc:  # e.g. a missing credential: fail the run, say why
-        if run_id is not None:
-            runs.finish(runtime.store, run_id, "failed", {}, str(exc))
-        raise
-    interval = (
-        runtime.config.schedule_seconds(module) or runtime.spec(module).every_seconds
-    )
-    if trigger == "beat" and interval and not full:  # a scheduled full run always runs
-        last = checkpoints.last_started(runtime.store, module, stream.scope())
-        if last and utcnow() - last < timedelta(seconds=interval / 2):
-            return {"module": module, "status": "skipped", "reason": "ran recently"}
-    try:
-        result = SyncEngine(runtime.store, stream).run(
-            full=full, dry_run=dry_run, trigger=trigger, run_id=run_id
+        result = run_stream(
+            runtime,
+            stream,
+            full=full,
+            dry_run=dry_run,
+            force=force,
+            trigger=trigger,
+            run_id=run_id,
         )
     except (TransientError, ApiError) as exc:
         transient = isinstance(exc, TransientError) or exc.transient
@@ -129,9 +150,16 @@ def batch_task(module: str) -> Any:
         dry_run: bool = False,
         trigger: str = "beat",
         run_id: int | None = None,
+        force: bool = False,
     ) -> dict[str, Any]:
         return run_batch(
-            self, module, full=full, dry_run=dry_run, trigger=trigger, run_id=run_id
+            self,
+            module,
+            full=full,
+            dry_run=dry_run,
+            trigger=trigger,
+            run_id=run_id,
+            force=force,
         )
 
     return sync_batch

@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from connector.sweeper import sweep
+from connector.inbound.sweeper import sweep
 from tasks.base import ConnectorTask, event_task
 
 handle_event = event_task("messages")

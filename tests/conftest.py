@@ -1,4 +1,5 @@
-"""Shared fixtures. Markers come from the directory (tests/unit -> unit, tests/integration -> integration)."""
+"""Shared fixtures. Markers come from the directory (tests/unit -> unit, tests/integration
+-> integration, tests/faults -> faults)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,31 @@ from pathlib import Path
 import pytest
 import requests
 
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 TESTS_DIR = Path(__file__).parent
 
 
+@pytest.hookimpl(trylast=True)  # after pytest groups items by fixture parameters
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     for item in items:
         rel = Path(str(item.fspath)).relative_to(TESTS_DIR)
-        if rel.parts and rel.parts[0] in ("unit", "integration"):
+        if rel.parts and rel.parts[0] in ("unit", "integration", "faults"):
             item.add_marker(getattr(pytest.mark, rel.parts[0]))
+
+    # Tests on the foundation stack run after every test on the connected stack:
+    # starting a second embedded Celery worker in this process while the connected
+    # stack's worker runs leaves the latter consuming nothing (its messages stay
+    # `queued`); the other way round is fine. A stable sort keeps the order otherwise.
+    items.sort(key=lambda item: "foundation_stack" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session")
 def ct_sandbox_server() -> Iterator[SandboxServer]:
     """The commercetools sandbox on an ephemeral loopback port, once per session."""
-    from connector.sandbox.commercetools import create_app
+    from sandbox.commercetools import create_app
 
     server = SandboxServer(create_app()).start()
     yield server
@@ -35,7 +43,7 @@ def ct_sandbox_server() -> Iterator[SandboxServer]:
 @pytest.fixture(scope="session")
 def fluent_sandbox_server() -> Iterator[SandboxServer]:
     """The Fluent sandbox on an ephemeral loopback port, once per session."""
-    from connector.sandbox.fluent import create_app
+    from sandbox.fluent import create_app
 
     server = SandboxServer(create_app()).start()
     yield server
@@ -64,7 +72,7 @@ def fluent_sandbox(fluent_sandbox_server: SandboxServer) -> SandboxServer:
 PAYLOADS = TESTS_DIR / "payloads"
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=["sqlite", "postgres", "rabbitmq"])
 def foundation_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ):
@@ -100,8 +108,8 @@ def connected_session(ct_sandbox_server, fluent_sandbox_server, tmp_path_factory
 
     PostgreSQL + Redis when reachable (required in CI), else SQLite + embedded broker.
     """
-    from connector.sandbox.common import SandboxServer
-    from connector.sandbox.serve import connector_env
+    from connector.loopback import LoopbackServer
+    from sandbox.serve import connector_env
     from tests.support import services
     from tests.support.stack import Connected, module_names, running_stack
 
@@ -117,7 +125,7 @@ def connected_session(ct_sandbox_server, fluent_sandbox_server, tmp_path_factory
     except pytest.skip.Exception:
         backend = "sqlite"
     with running_stack(backend, tmp_path_factory.mktemp("connected"), env) as stack:
-        server = SandboxServer(stack.app).start()
+        server = LoopbackServer(stack.app).start()
         try:
             yield Connected(
                 stack, server.url, ct_sandbox_server.url, fluent_sandbox_server.url

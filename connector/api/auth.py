@@ -3,6 +3,9 @@
 Tokens come from CONNECTOR_API_TOKENS (comma-separated, several for rotation); the
 token is read from ``Authorization: Bearer`` or ``X-API-Token`` and compared in
 constant time against each.
+
+``register_auth_limit`` turns failed attempts beyond the limit into 429 answers on every
+endpoint (connector/ratelimit.py).
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 
-from connector.webhooks.verifiers import bearer_token, token_matches
+from connector.inbound.verifiers import bearer_token, token_matches
+from connector.ratelimit import FailedAuthLimiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,3 +40,27 @@ def require_token(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def register_auth_limit(app: Flask) -> None:
+    """Count every 401 against its client; beyond the limit answer 429 instead."""
+    config = app.extensions["connector"].config
+    limiter = FailedAuthLimiter(
+        config.redis_url, config.redis_key_prefix, limit=config.auth_failures_per_minute
+    )
+    app.extensions["auth_limiter"] = limiter
+
+    @app.after_request
+    def limit_failed_auth(response: Response) -> Response:
+        if response.status_code != 401 or not limiter.limit:
+            return response
+        wait = limiter.failed(request.remote_addr or "unknown")
+        if wait is None:
+            return response
+        limited = jsonify(
+            error="too_many_requests",
+            message="too many failed authentication attempts; retry later",
+        )
+        limited.status_code = 429
+        limited.headers["Retry-After"] = str(int(wait))
+        return limited

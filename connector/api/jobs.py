@@ -28,7 +28,7 @@ from connector.fluent_connect.jobs import JOBS
 from connector.models import SyncRun
 from connector.runtime import Runtime
 from connector.store import runs
-from connector.sync.engine import APP_VERSION
+from connector.version import APP_VERSION
 
 bp = Blueprint("jobs", __name__)
 BATCH_QUEUE = "batch"  # tasks/routing.py sends *.sync_batch there
@@ -44,6 +44,13 @@ class StartSchema(Schema):
 
     full = fields.Boolean(load_default=False)
     dry_run = fields.Boolean(load_default=False)
+    force = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Rewrite every entity read and let the run past the "
+            "mass-removal guard (as `connector sync --force`)."
+        },
+    )
 
 
 class ListSchema(Schema):
@@ -114,7 +121,14 @@ JOB_PARAM = {
     body_required=False,
     responses={
         202: json_response(
-            "Run recorded and queued", "#JobStarted", headers={"Location": {}}
+            "Run recorded and queued (a Fluent job name answers as the scheduler)",
+            {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/JobStarted"},
+                    {"$ref": "#/components/schemas/FluentJobStarted"},
+                ]
+            },
+            headers={"Location": {}},
         ),
         400: INVALID,
         401: ERROR,
@@ -174,6 +188,7 @@ def start(job: str) -> ResponseReturnValue:
         queue=BATCH_QUEUE,
         full=params["full"],
         dry_run=params["dry_run"],
+        force=params["force"],
         trigger="api",
         run_id=run_id,
     )

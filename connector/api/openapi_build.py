@@ -116,11 +116,20 @@ def _body(body: Any) -> Any:
     return body
 
 
+def _responses(responses: Mapping[int | str, Any]) -> dict[str, Any]:
+    """The operation's answers; one that can answer 401 can also answer 429 (too many
+    failed authentication attempts from this client, api/auth.py)."""
+    out = {str(k): _response(v) for k, v in responses.items()}
+    if "401" in out and "429" not in out:
+        out["429"] = _response("Error")
+    return out
+
+
 def _operation(op: Operation) -> dict[str, Any]:
     out: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,
-        "responses": {str(k): _response(v) for k, v in op.responses.items()},
+        "responses": _responses(op.responses),
         "security": [dict(s) for s in op.security],
     }
     if op.tags:

@@ -3,6 +3,10 @@
 ``TokenAuth`` is a ``requests`` auth object: it fetches a token on first use, caches it,
 renews it shortly before expiry, and can be invalidated after a 401 (the client then
 retries once). One fetch at a time per auth object (a lock), as Fluent asks.
+
+oauthlib refuses a plain-http token URL; the sandboxes serve http on loopback, so the
+check requests-oauthlib runs before fetching a token also accepts http to a loopback
+host, and nothing else (no process-wide OAUTHLIB_INSECURE_TRANSPORT).
 """
 
 from __future__ import annotations
@@ -11,14 +15,16 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from oauthlib.oauth2 import (
     BackendApplicationClient,
     LegacyApplicationClient,
     OAuth2Error,
+    is_secure_transport,
 )
-from requests_oauthlib import OAuth2Session
+from requests_oauthlib import OAuth2Session, oauth2_session
 
 from connector.clients.errors import (
     ApiTimeout,
@@ -28,6 +34,18 @@ from connector.clients.errors import (
 )
 
 RENEW_BEFORE_SECONDS = 60.0
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def secure_or_loopback(uri: str) -> bool:
+    """https (oauthlib's own rule), or plain http to a loopback host."""
+    parts = urlsplit(uri)
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    return loopback or bool(is_secure_transport(uri))
+
+
+# requests-oauthlib checks a token URL with this name before fetching.
+oauth2_session.is_secure_transport = secure_or_loopback
 
 
 class TokenAuth(requests.auth.AuthBase):

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from connector.clients.auth import TokenAuth
+from connector.clients.auth import LOOPBACK_HOSTS, TokenAuth
 from connector.clients.errors import (
     ApiError,
     ApiTimeout,
@@ -28,11 +28,8 @@ from connector.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-# oauthlib refuses http:// token URLs and warns on scope changes; we check the scheme
-# ourselves (http only on loopback, for the sandboxes) and accept narrowed scopes.
-os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# oauthlib warns when a server narrows the scopes asked for; we accept narrowed scopes.
+# (http token URLs: only on loopback, see connector/clients/auth.py.)
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 
 

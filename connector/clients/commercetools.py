@@ -143,10 +143,6 @@ class CommercetoolsClient(ApiClient):
         params.extend((extra or {}).items())
         return self.request("GET", self.path(resource), params=params)
 
-    def find_one(self, resource: str, where: str, **kw: Any) -> Resource | None:
-        results = self.query(resource, where=where, limit=1, **kw)["results"]
-        return results[0] if results else None
-
     def iter_pages(
         self,
         resource: str,
@@ -190,10 +186,6 @@ class CommercetoolsClient(ApiClient):
                 last = results[-1]["id"]
             if len(results) < page_size or (total is not None and seen >= total):
                 return
-
-    def iter_all(self, resource: str, **kw: Any) -> Iterator[Resource]:
-        for page in self.iter_pages(resource, **kw):
-            yield from page
 
     # -- writes ---------------------------------------------------------------------
     def create(self, resource: str, draft: dict[str, Any]) -> Resource:

@@ -193,15 +193,6 @@ class FluentClient(ApiClient):
                 return
 
     # -- Event API ----------------------------------------------------------------------
-    def post_event(self, event: dict[str, Any], *, sync: bool = False) -> Any:
-        body = {"retailerId": self.retailer_id, **event}
-        return self.request(
-            "POST",
-            f"/api/v4.1/event/{'sync' if sync else 'async'}",
-            json=body,
-            expect_json=sync,
-        )
-
     def iter_events(
         self, filters: dict[str, Any], *, page_size: int = 500
     ) -> Iterator[dict[str, Any]]:

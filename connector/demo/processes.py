@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from connector.sandbox.common import SandboxServer
+from connector.loopback import LoopbackServer
 
 # Variables of a real deployment that must not leak into the embedded demo.
 SCRUBBED_PREFIXES = ("CTP_", "FLUENT_", "CONNECTOR_", "SYNC_")
@@ -39,7 +39,7 @@ def clean_environ() -> dict[str, str]:
 class Receiver:
     """A local HTTP endpoint that records what it receives (partner system, Slack)."""
 
-    server: SandboxServer
+    server: LoopbackServer
     received: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -66,7 +66,7 @@ def start_receiver() -> Receiver:
             receiver.received.setdefault(name, []).append(entry)
         return jsonify(status="ok")
 
-    receiver = Receiver(SandboxServer(app))
+    receiver = Receiver(LoopbackServer(app))
     receiver.server.start()
     return receiver
 

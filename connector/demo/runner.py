@@ -23,8 +23,7 @@ from connector.demo.settings import (
     write_settings,
 )
 from connector.demo.steps import STEPS
-from connector.sandbox.common import SandboxServer
-from connector.sandbox.serve import start_sandboxes
+from connector.loopback import LoopbackServer
 from connector.store import messages, migrate
 
 DATA = Path(__file__).with_name("data")
@@ -77,6 +76,13 @@ def run_demo(
     echo(
         f"connector demo: embedded default (SQLite store + SQLite broker) in {data_dir}"
     )
+    try:  # the sandbox is its own package (pip install -e ./sandbox); not a runtime dep
+        from sandbox.serve import start_sandboxes
+    except ImportError as exc:
+        raise RuntimeError(
+            "the demo needs the sandbox package: pip install -e ./sandbox "
+            f"(or make install) [{exc}]"
+        ) from None
     boxes = start_sandboxes()
     receiver = start_receiver()
     env = {
@@ -105,7 +111,7 @@ def run_demo(
         ),
     )
     app = create_app(config)
-    web = SandboxServer(app).start()
+    web = LoopbackServer(app).start()
     worker = processes.worker(env, data_dir)
     flower: Child | None = None
     try:
@@ -177,6 +183,7 @@ def run_demo(
             echo(
                 f"\nstill running (Ctrl-C stops):\n  web app   {web.url}  "
                 f"(token: {TOKEN}; try {web.url}/api/v1/openapi.json)\n"
+                f"  console   {web.url}/console  (sign in with the token)\n"
                 f"  Flower    http://127.0.0.1:{flower_port}\n"
                 f"  commercetools sandbox {boxes.ct.url}\n  Fluent sandbox {boxes.fluent.url}\n"
                 f"  status:   CONNECTOR_DATA_DIR={data_dir} "

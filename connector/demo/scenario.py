@@ -13,7 +13,6 @@ import requests
 from connector.demo.processes import Receiver, wait_until
 from connector.demo.settings import TOKEN
 from connector.runtime import Runtime
-from connector.store import messages
 
 
 @dataclass
@@ -71,10 +70,6 @@ class Demo:
 
     def wait(self, predicate: Callable[[], Any]) -> Any:
         return wait_until(predicate, self.step_timeout)
-
-    def done_count(self, route: str) -> int:
-        rows = messages.list_messages(self.runtime.store, route=route, limit=1000)
-        return sum(1 for r in rows if r.status == "done")
 
 
 Step = Callable[[Demo], list[Outcome]]

@@ -12,7 +12,7 @@ from connector.ct_fields import profile_of
 from connector.demo.fields import custom_names
 from connector.demo.scenario import Demo, Outcome, Step
 from connector.demo.settings import INBOUND_SECRET, PARTNER_ROUTE
-from connector.modules.external_in.signing import sign
+from connector.signing import sign
 
 
 def _counts(run: dict[str, Any]) -> str:
@@ -334,7 +334,7 @@ def fluent_connect(d: Demo) -> list[Outcome]:
     """The sandbox account holds Fluent's own connector settings (seeded at start):
     its scheduler call runs the inventory sync, which writes ``lastRun`` back."""
     from connector.fluent_connect import settings as fs
-    from connector.sandbox import defaults
+    from sandbox import defaults
 
     def last_run() -> dict[str, Any]:
         found = fs.load(d.runtime.fluent(), 0).get(fs.INVENTORY_JOB)

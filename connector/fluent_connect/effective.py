@@ -22,9 +22,10 @@ from connector.clients.errors import ApiError
 from connector.config import Config
 from connector.errors import ConfigError
 from connector.fluent_connect import settings as fs
+from connector.options import reject_unknown
 
 if TYPE_CHECKING:
-    from connector.runtime import Runtime
+    from connector.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +91,8 @@ def options(config: Config) -> Options:
     raw = config.extra.get("fluent_connect") or {}
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{config.config_file}: fluent_connect must be a mapping")
-    known = {f.name for f in dataclasses.fields(Options)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(
-            f"{config.config_file}: fluent_connect: unknown option(s) "
-            f"{', '.join(unknown)} (known: {', '.join(sorted(known))})"
-        )
+    known = [f.name for f in dataclasses.fields(Options)]
+    reject_unknown(f"{config.config_file}: fluent_connect", raw, known)
     for key in ("read_settings", "write_back"):
         if key in raw and not isinstance(raw[key], bool):
             raise ConfigError(
@@ -197,7 +193,7 @@ _lock = threading.Lock()
 APPLIED = "_fluent_connect_applied"  # runtime attribute: (base, built, snapshot)
 
 
-def base_config(runtime: Runtime) -> Config:
+def base_config(runtime: Services) -> Config:
     """The config without Fluent settings: ``runtime.config`` unless it is the one
     ``refresh`` built (a config set by anyone else, e.g. a test, is taken as is)."""
     applied = runtime.__dict__.get(APPLIED)
@@ -206,17 +202,19 @@ def base_config(runtime: Runtime) -> Config:
     return runtime.config
 
 
-def load_snapshot(runtime: Runtime) -> fs.Snapshot | None:
+def load_snapshot(runtime: Services) -> fs.Snapshot | None:
     """The settings (cached), or None when reading them is off or impossible."""
     with _lock:
         base = base_config(runtime)
     opts = options(base)
     if not opts.read_settings or not fluent_ready(base):
         return None
-    return fs.load(runtime.fluent(), opts.settings_ttl_seconds)
+    return fs.load(
+        runtime.fluent(), opts.settings_ttl_seconds, fs.snapshot_cache(runtime.caches)
+    )
 
 
-def refresh(runtime: Runtime) -> fs.Snapshot | None:
+def refresh(runtime: Services) -> fs.Snapshot | None:
     """Rebuild ``runtime.config`` from the env config and the settings.
 
     A Fluent error while reading is logged and the env-only config stays in force (the
@@ -250,7 +248,7 @@ def refresh(runtime: Runtime) -> fs.Snapshot | None:
     return snapshot
 
 
-def check_at_start(runtime: Runtime) -> None:
+def check_at_start(runtime: Services) -> None:
     """Worker start: an account-mapping mismatch stops the process (SystemExit naming
     both values); Fluent being unreachable does not. Uses its own short-lived client,
     so nothing with open sockets is inherited by forked pool children."""

@@ -3,7 +3,7 @@ webhook path, authenticated by the connector's API token (as Fluent's web-securi
 filter does), routed by the message's ``name`` to the external routes.
 
 The body is a JSON object with a ``name``. A ``source: external`` route of that name
-validates it (its schema, its message-id rule: webhooks/external.py) and it is
+validates it (its schema, its message-id rule: inbound/external.py) and it is
 recorded under source ``external`` exactly as ``/webhooks/external/<name>`` records it
 (a duplicate is a no-op); a name no route takes is recorded as ``ignored`` (200), as
 for every source. Nothing is stored for a request without a valid token (401).
@@ -20,12 +20,13 @@ from flask.typing import ResponseReturnValue
 from connector.api.auth import require_token
 from connector.api.docs import ERROR, documented
 from connector.errors import ConfigError
+from connector.inbound.external import SOURCE
+from connector.inbound.jsonbody import BodyError, parse_object
+from connector.inbound.pipeline import Inbound, Rejected, receive
+from connector.inbound.verifiers import HeaderMap
 from connector.runtime import Runtime
+from connector.webhooks import _source_for
 from connector.webhooks.docs import ANSWERS
-from connector.webhooks.external import SOURCE, _source_for
-from connector.webhooks.jsonbody import BodyError, parse_object
-from connector.webhooks.pipeline import Inbound, Rejected, receive
-from connector.webhooks.verifiers import HeaderMap
 
 MAX_NAME_CHARS = 200
 

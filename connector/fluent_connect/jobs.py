@@ -26,7 +26,8 @@ from connector.errors import ConfigError
 from connector.models import utcnow
 from connector.runtime import Runtime
 from connector.store import runs
-from connector.sync.engine import APP_VERSION, LEASE_TTL_SECONDS
+from connector.sync.engine import LEASE_TTL_SECONDS
+from connector.version import APP_VERSION
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from connector.errors import ConfigError
 from connector.fluent_connect import effective
 from connector.fluent_connect import settings as fs
 from connector.fluent_connect.jobs import JOBS
-from connector.modules import ModuleSpec, load_specs
 from connector.runtime import Runtime
 from connector.settings_file import Route
+from connector.specs import ModuleSpec, load_specs
 
 log = logging.getLogger(__name__)
 

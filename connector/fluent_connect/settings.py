@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.clients.fluent import FluentClient
+from connector.context import Caches
 
 log = logging.getLogger(__name__)
 
@@ -142,31 +143,53 @@ def resolve(nodes: list[Mapping[str, Any]], retailer_id: str) -> Snapshot:
     return Snapshot(found)
 
 
-_lock = threading.Lock()
-_cache: dict[tuple[str, str, str], tuple[float, Snapshot]] = {}
+class SnapshotCache:
+    """Snapshots by Fluent account, each kept for the ``ttl`` it was loaded with. One
+    per runtime (``snapshot_cache(runtime.caches)``): two runtimes share nothing."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str, str], tuple[float, Snapshot]] = {}
+
+    def get(self, key: tuple[str, str, str]) -> Snapshot | None:
+        with self._lock:
+            cached = self._items.get(key)
+            return cached[1] if cached and cached[0] > time.monotonic() else None
+
+    def put(self, key: tuple[str, str, str], ttl: float, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + ttl, snapshot)
+
+    def clear(self) -> None:
+        """Forget every snapshot (after a write-back)."""
+        with self._lock:
+            self._items.clear()
 
 
-def clear_cache() -> None:
-    """Forget cached snapshots (tests; after a write-back)."""
-    with _lock:
-        _cache.clear()
+def snapshot_cache(caches: Caches) -> SnapshotCache:
+    """The settings cache of these services (created on first use)."""
+    return caches.get("fluent_settings", SnapshotCache)
 
 
-def load(fluent: FluentClient, ttl: float = DEFAULT_TTL_SECONDS) -> Snapshot:
-    """The settings in force (cached ``ttl`` seconds; 0 reads every time)."""
+def load(
+    fluent: FluentClient,
+    ttl: float = DEFAULT_TTL_SECONDS,
+    cache: SnapshotCache | None = None,
+) -> Snapshot:
+    """The settings in force: from ``cache`` when loaded less than ``ttl`` seconds ago,
+    else read (and kept there); no cache or ``ttl`` 0 reads every time."""
     key = (fluent.base_url, str(fluent.account_id), str(fluent.retailer_id))
-    now = time.monotonic()
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+    if cache is not None and ttl > 0:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
     names = [alias for n in NAMES for alias in ALIASES.get(n, (n,))]
     data = fluent.graphql(SETTINGS_QUERY, {"names": names, "first": 100})
     edges = ((data.get("settings") or {}).get("edges")) or []
     nodes = [e["node"] for e in edges if e and e.get("node")]
     snapshot = resolve(nodes, str(fluent.retailer_id))
-    with _lock:
-        _cache[key] = (now + ttl, snapshot)
+    if cache is not None and ttl > 0:
+        cache.put(key, ttl, snapshot)
     return snapshot
 
 
@@ -184,4 +207,3 @@ def write(fluent: FluentClient, setting: Found, value: Mapping[str, Any]) -> Non
     else:
         payload["value"] = json.dumps(value, separators=(",", ":"))
     fluent.graphql(UPDATE_MUTATION, {"input": payload})
-    clear_cache()

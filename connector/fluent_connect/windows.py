@@ -24,7 +24,7 @@ from connector.fluent_connect import settings as fs
 from connector.sync.stream import Window
 
 if TYPE_CHECKING:
-    from connector.runtime import Runtime
+    from connector.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class SettingWindow:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: Services,
         module: str,
         setting: fs.Found | None,
         *,
@@ -100,11 +100,12 @@ class SettingWindow:
             return
         try:
             fluent = self.runtime.fluent()
-            fs.clear_cache()  # keep keys changed since the run started
-            fresh = fs.load(fluent, self.ttl).get(JOB_SETTING[self.module])
+            # a fresh read keeps keys changed since the run started
+            fresh = fs.load(fluent, 0).get(JOB_SETTING[self.module])
             current = fresh or self.setting
             value = next_value(current.value, window, custom, job_start, job_end)
             fs.write(fluent, current, value)
+            fs.snapshot_cache(self.runtime.caches).clear()
             log.info(
                 "fluent_connect.writeback.done",
                 extra={"setting": current.name, "sync_module": self.module},
@@ -146,7 +147,7 @@ def next_value(
     return out
 
 
-def prepare(runtime: Runtime, module: str) -> SettingWindow | None:
+def prepare(runtime: Services, module: str) -> SettingWindow | None:
     """Refresh the config from the settings; the window hooks of ``module``, if any."""
     from connector.fluent_connect import effective
 

@@ -1,6 +1,6 @@
 """Custom types and line item states in commercetools, created when missing.
 
-``SETUP`` caches, per process and for ``TTL_SECONDS``, the types and states the modules
+``ct_setup(caches)`` caches, per runtime and for ``TTL_SECONDS``, the types and states the modules
 use (by key) and the field names of other types (by id). A type that exists but lacks
 some of our fields gets them added (``addFieldDefinition``), never removed or retyped: a
 field of ours with another field type stops with IncompatibleType (type and field named,
@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from connector.clients.commercetools import CommercetoolsClient
 from connector.clients.errors import BadRequest
+from connector.context import Caches
 from connector.ct_fields import check_compatible
 from connector.errors import TransientError
 from connector.fluent_orders.ct_orders import order_path
@@ -64,7 +65,7 @@ def _fields(type_doc: dict[str, Any]) -> frozenset[str]:
 
 
 class CtSetup:
-    """Thread-safe, TTL-bounded cache of types and states (one per process)."""
+    """Thread-safe, TTL-bounded cache of types and states (one per runtime)."""
 
     def __init__(self, ttl: float = TTL_SECONDS) -> None:
         self.ttl = ttl
@@ -168,7 +169,9 @@ class CtSetup:
         return self._put(("state", key), doc["id"])  # type: ignore[no-any-return]
 
 
-SETUP = CtSetup()
+def ct_setup(caches: Caches) -> CtSetup:
+    """The types-and-states cache of these services (created on first use)."""
+    return caches.get("ct_types", CtSetup)
 
 
 def is_setup_error(exc: BadRequest) -> bool:
@@ -181,13 +184,14 @@ def update_order(
     ct: CommercetoolsClient,
     order: dict[str, Any],
     build: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    setup: CtSetup,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``update_with_retry`` on the order; a forgotten type/state -> TransientError."""
     try:
         return ct.update_with_retry(order_path(order), build, current=order)
     except BadRequest as exc:
         if is_setup_error(exc):
-            SETUP.invalidate()
+            setup.invalidate()
             raise TransientError(
                 f"commercetools rejected a cached type or state, re-reading: {exc}"
             ) from exc

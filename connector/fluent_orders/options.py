@@ -20,11 +20,3 @@ def as_mapping(value: Any, name: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{name} must be a mapping, got {type(value).__name__}")
     return dict(value)
-
-
-def as_str_list(value: Any, name: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ConfigError(f"{name} must be a list of strings")
-    return [str(v) for v in value]

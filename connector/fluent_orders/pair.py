@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connector.context import Services
 from connector.errors import PermanentError
 from connector.fluent_orders.ct_orders import find_ct_order, ref_prefix
 from connector.fluent_orders.fetch import fetch_order, order_key
-from connector.runtime import Runtime
 
 
 def load_order_pair(
-    runtime: Runtime, payload: Mapping[str, Any], **parts: bool
+    runtime: Services, payload: Mapping[str, Any], **parts: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(Fluent order, CT order) for a webhook payload; ``parts`` are ``fetch_order``'s
     flags (``fulfilments``, ``consignments``). Either one missing is a permanent error:

@@ -1,8 +1,8 @@
 """The ct-queue listener: commercetools messages from an AWS SQS queue into the inbox.
 
 Long-polls ``receive_message`` and runs stage 1 for each queue message exactly like
-``POST /webhooks/commercetools`` (connector.webhooks.commercetools parsing, the
-projectKey check, connector.webhooks.pipeline.accept: routed, recorded once per message
+``POST /webhooks/commercetools`` (connector.inbound.commercetools parsing, the
+projectKey check, connector.inbound.pipeline.accept: routed, recorded once per message
 id, enqueued). Three deliveries are understood: the message as an SQS destination
 sends it (the Platform-format notification), wrapped by EventBridge (the notification
 in ``detail``) or by SNS (the notification, JSON, in ``Message``).
@@ -27,13 +27,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from connector import metrics
-from connector.runtime import Runtime
-from connector.webhooks.commercetools import (
+from connector.inbound.commercetools import (
     CommercetoolsSource,
     inbound_from_notification,
 )
-from connector.webhooks.jsonbody import BodyError, parse_object
-from connector.webhooks.pipeline import Answer, Inbound, Rejected, accept
+from connector.inbound.jsonbody import BodyError, parse_object
+from connector.inbound.pipeline import Answer, Inbound, Rejected, accept
+from connector.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -89,14 +89,16 @@ def set_status(
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def claim(store: Store, row_id: int, *, stale_after: float) -> InboundMessage | None:
+def claim(store: Store, row_id: int, *, lease: float) -> InboundMessage | None:
     """Atomically move a row to `processing`; None if done, failed or running elsewhere.
 
-    A row stuck in `processing` for longer than ``stale_after`` seconds (its worker died)
-    can be claimed again.
+    A running task renews its lease (``updated_at``) every few seconds (``renew``); a
+    row `processing` whose lease is older than ``lease`` seconds lost its worker and can
+    be claimed again. A live lease is never taken over, so one row never runs twice at
+    the same time.
     """
     now = utcnow()
-    stale = now - timedelta(seconds=stale_after)
+    expired = now - timedelta(seconds=lease)
     with store.session() as session:
         result = session.execute(
             update(InboundMessage)
@@ -106,7 +108,7 @@ def claim(store: Store, row_id: int, *, stale_after: float) -> InboundMessage | 
                     InboundMessage.status.in_(CLAIMABLE),
                     and_(
                         InboundMessage.status == "processing",
-                        InboundMessage.started_at < stale,
+                        InboundMessage.updated_at < expired,
                     ),
                 )
             )
@@ -131,9 +133,16 @@ def finish(
     error: str | None = None,
     result: dict[str, Any] | None = None,
 ) -> None:
-    """Record the outcome of one attempt: done, failed or retrying."""
+    """Record the outcome of one attempt: done, failed or retrying.
+
+    ``deliveries`` counts claims that ended without an outcome (a worker lost); an
+    attempt that records `retrying` resets it, so the redelivery cap never cuts the
+    retry schedule short.
+    """
     now = utcnow()
     values: dict[str, Any] = {"status": status, "updated_at": now}
+    if status == "retrying":
+        values["deliveries"] = 0
     if status in ("done", "failed"):
         values["finished_at"] = now
     if error is not None:
@@ -241,8 +250,10 @@ def sweep_candidates(
     """Rows that should be on the broker but may not be.
 
     - `received` older than ``received_after`` s: the broker was down at ingress;
-    - `queued`/`retrying` untouched for ``queued_after`` s: the broker lost them;
-    - `processing` started more than ``processing_after`` s ago: the worker died.
+    - `queued`/`retrying` untouched for ``queued_after`` s: the broker lost them (0 after
+      a broker restart that lost its data: every such row);
+    - `processing` whose lease was last renewed more than ``processing_after`` s ago:
+      the worker died.
     """
     now = utcnow()
 
@@ -263,7 +274,7 @@ def sweep_candidates(
                 ),
                 and_(
                     InboundMessage.status == "processing",
-                    InboundMessage.started_at < ago(processing_after),
+                    InboundMessage.updated_at < ago(processing_after),
                 ),
             )
         )

@@ -157,39 +157,9 @@ def mark_failed(
     )
 
 
-def requeue_failed(store: Store, ids: list[int]) -> int:
-    """Failed rows become pending and due now, with a fresh attempt budget."""
-    if not ids:
-        return 0
-    with store.session() as session:
-        result = session.execute(
-            update(OutboundDelivery)
-            .where(OutboundDelivery.id.in_(ids), OutboundDelivery.status == "failed")
-            .values(status="pending", attempts=0, next_attempt_at=utcnow())
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def get(store: Store, delivery_id: int) -> OutboundDelivery | None:
     with store.session() as session:
         return session.get(OutboundDelivery, delivery_id)
-
-
-def list_deliveries(
-    store: Store,
-    *,
-    status: str | None = None,
-    target: str | None = None,
-    limit: int = 50,
-) -> list[OutboundDelivery]:
-    """Newest first, optionally filtered."""
-    stmt = select(OutboundDelivery).order_by(OutboundDelivery.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(OutboundDelivery.status == status)
-    if target:
-        stmt = stmt.where(OutboundDelivery.target == target)
-    with store.session() as session:
-        return list(session.execute(stmt).scalars())
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,26 @@ def failed_between(
             .limit(limit)
         ).all()
     return [(r[0], r[1], r[2]) for r in rows], int(total)
+
+
+def page(
+    store: Store,
+    *,
+    module: str | None = None,
+    status: str | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> tuple[list[SyncRun], int | None]:
+    """Runs newest first (optionally of one module / status) and the next page's cursor."""
+    stmt = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)
+    if module:
+        stmt = stmt.where(SyncRun.module == module)
+    if status:
+        stmt = stmt.where(SyncRun.status == status)
+    if before_id is not None:
+        stmt = stmt.where(SyncRun.id < before_id)
+    with store.session() as session:
+        rows = list(session.execute(stmt).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)

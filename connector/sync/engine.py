@@ -23,19 +23,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connector.models import utcnow
-from connector.store import checkpoints, fingerprints, runs
+from connector.store import checkpoints, runs
 from connector.store.db import Store
 from connector.sync.hooks import hooks_of, next_since, plan_with_hooks
 from connector.sync.pipeline import PageWork, WriteScheduler, finish_page
-from connector.sync.removals import MassRemoval, RemovalGuard, guard_page
+from connector.sync.removals import MassRemoval, RemovalGuard
 from connector.sync.stats import SyncStats
 from connector.sync.stream import Page, Planned, Skip, Stream, Window
+from connector.sync.write import plan_write
+from connector.version import APP_VERSION
 
 log = logging.getLogger(__name__)
 
-APP_VERSION = "0.1.0"
 LEASE_TTL_SECONDS = 600.0
-MAX_PLAN_LINES = 200
 
 Progress = Callable[[SyncStats], None]
 
@@ -280,25 +280,15 @@ class SyncEngine:
             except Exception as exc:  # a mapping bug must not stop the run
                 key = str(record.get("id") if isinstance(record, dict) else record)
                 stats.fail(key, f"mapping failed: {type(exc).__name__}: {exc}")
-        module = self.stream.module
-        known = fingerprints.lookup(self.store, module, (p.key for p in planned))
-        hashes = {p.key: fingerprints.fingerprint(p.payload) for p in planned}
-        changed = [
-            p
-            for p in planned
-            if force or p.key not in known or known[p.key].hash != hashes[p.key]
-        ]
-        stats.unchanged += len(planned) - len(changed)
-        if guard is not None:
-            changed = guard_page(guard, changed, known, stats, dry_run)
-        if dry_run:
-            for p in changed:
-                action = "update" if p.key in known else "create"
-                if action == "create":
-                    stats.created += 1
-                else:
-                    stats.updated += 1
-                if len(stats.plan) < MAX_PLAN_LINES:
-                    stats.plan.append(f"{action} {p.target_ref or p.key}")
+        plan = plan_write(
+            self.store,
+            self.stream,
+            planned,
+            stats,
+            dry_run=dry_run,
+            force=force,
+            guard=guard,
+        )
+        if plan is None:
             return None
-        return PageWork(page, known, hashes, changed)
+        return PageWork(page, plan.known, plan.hashes, plan.changed)

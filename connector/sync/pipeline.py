@@ -9,7 +9,8 @@ variant waits for the batch of its standard product only), or, for an entity of 
 also across pages). A batch whose dependency failed is not written (it fails with
 ``DependencyFailed``), so a child is never written before its parent.
 
-``PageWork`` is one page between its plan and its checkpoint. The engine keeps at most
+``PageWork`` is one page between its plan (``sync.write.plan_write``: fingerprint
+lookup, change detection, mass-removal guard) and its checkpoint. The engine keeps at most
 two pages in flight: it submits page N+1's batches (read and planned while page N was
 being written), then waits for page N, saves the fingerprints of what page N wrote and
 only then advances the checkpoint past it. On an error every batch already started is
@@ -28,11 +29,10 @@ from dataclasses import dataclass, field
 from connector.store import fingerprints
 from connector.store.db import Store
 from connector.store.fingerprints import Stored
-from connector.sync.removals import count_written
 from connector.sync.stats import SyncStats
 from connector.sync.stream import Page, Planned, WriteOutcome
+from connector.sync.write import record_written
 
-WRITTEN = ("created", "updated", "unchanged")
 WriteFn = Callable[[list[Planned], Mapping[str, Stored]], list[WriteOutcome]]
 
 
@@ -201,28 +201,8 @@ def finish_page(
         except Exception as exc:  # keep what other batches wrote, then stop
             error = error or exc
             continue
-        by_key = {p.key: p for p in batch.items}
-        count_written(batch.items, {o.key: o.status for o in results}, stats)
-        for outcome in results:
-            count(outcome, stats)
-            written = by_key.get(outcome.key)
-            if written is not None and outcome.status in WRITTEN:
-                ref = outcome.target_ref or written.target_ref
-                saved.append(Stored(written.key, ref, work.hashes[written.key]))
+        saved.extend(record_written(batch.items, results, work.hashes, stats))
     fingerprints.save(store, module, saved)
     scheduler.release(work)
     if error is not None and not drain:
         raise error
-
-
-def count(outcome: WriteOutcome, stats: SyncStats) -> None:
-    if outcome.note:
-        stats.skip(outcome.key, outcome.note)
-    if outcome.status == "created":
-        stats.created += 1
-    elif outcome.status == "updated":
-        stats.updated += 1
-    elif outcome.status == "unchanged":
-        stats.unchanged += 1
-    else:
-        stats.fail(outcome.key, outcome.error or "write failed")

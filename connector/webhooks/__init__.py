@@ -7,6 +7,7 @@ pipeline records and enqueues (pipeline.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -14,12 +15,16 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from connector.api.docs import documented
+from connector.errors import ConfigError
+from connector.inbound.commercetools import CommercetoolsSource
+from connector.inbound.external import SOURCE as EXTERNAL
+from connector.inbound.external import ExternalSource
+from connector.inbound.fluent import FluentSource
+from connector.inbound.pipeline import Source, receive
 from connector.runtime import Runtime
-from connector.webhooks.commercetools import CommercetoolsSource
-from connector.webhooks.docs import EXTERNAL, FLUENT, SOURCE
-from connector.webhooks.external import ExternalSource, handle_external
-from connector.webhooks.fluent import FluentSource
-from connector.webhooks.pipeline import Source, receive
+from connector.webhooks.docs import EXTERNAL as EXTERNAL_DOC
+from connector.webhooks.docs import FLUENT as FLUENT_DOC
+from connector.webhooks.docs import SOURCE as SOURCE_DOC
 
 SourceFactory = Callable[[Any], Source]
 SOURCES: dict[str, SourceFactory] = {
@@ -28,6 +33,7 @@ SOURCES: dict[str, SourceFactory] = {
 }
 
 bp = Blueprint("webhooks", __name__)
+log = logging.getLogger(__name__)
 
 
 def _source(name: str) -> Source | None:
@@ -53,20 +59,20 @@ def handle(source_name: str) -> ResponseReturnValue:
 
 
 @bp.post("/webhooks/<source_name>")
-@documented(**SOURCE)
+@documented(**SOURCE_DOC)
 def webhook(source_name: str) -> ResponseReturnValue:
     return handle(source_name)
 
 
 @bp.post("/webhooks/external/<name>")
-@documented(**EXTERNAL)
+@documented(**EXTERNAL_DOC)
 def external_webhook(name: str) -> ResponseReturnValue:
-    """External systems: one route per ``<name>`` (webhooks/external.py)."""
+    """External systems: one route per ``<name>`` (inbound/external.py)."""
     return handle_external(name)
 
 
 @bp.post("/api/v1/fluent-connect/webhook")
-@documented(**FLUENT)
+@documented(**FLUENT_DOC)
 def fluent_connect_webhook() -> ResponseReturnValue:
     return handle("fluent")
 
@@ -79,3 +85,38 @@ def register_webhooks(app: Flask) -> None:
     for route in runtime.registry.routes:
         if route.source == "external":
             ExternalSource(route)
+
+
+def _source_for(runtime: Runtime, name: str) -> ExternalSource | None:
+    route = runtime.registry.route(name)
+    if route is None or route.source != EXTERNAL:
+        return None
+    cache: dict[str, Any] = current_app.extensions.setdefault("external_sources", {})
+    cached = cache.get(name)
+    if cached is not None and cached.route is route:
+        return cached  # type: ignore[no-any-return]
+    source = ExternalSource(route)
+    cache[name] = source
+    return source
+
+
+def handle_external(name: str) -> ResponseReturnValue:
+    """The view of ``POST /webhooks/external/<name>``."""
+    runtime: Runtime = current_app.extensions["connector"]
+    try:
+        source = _source_for(runtime, name)
+    except ConfigError as exc:
+        log.error(
+            "webhook.external.misconfigured", extra={"route": name, "error": str(exc)}
+        )
+        return jsonify(
+            error="route_misconfigured",
+            message=f"external route {name!r} is not configured correctly",
+        ), 500
+    if source is None:
+        return jsonify(
+            error="unknown_route", message=f"no external route named {name!r}"
+        ), 404
+    raw = request.get_data(cache=False)
+    answer = receive(runtime, source, raw, request.headers, request.args)  # type: ignore[arg-type]
+    return jsonify(answer.body), answer.status

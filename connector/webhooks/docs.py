@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from connector.api.docs import ERROR
-from connector.webhooks.commercetools import (
+from connector.inbound.commercetools import (
     ChangeSchema,
     MessageSchema,
     PubSubEnvelopeSchema,
 )
-from connector.webhooks.fluent import FluentEnvelopeSchema
+from connector.inbound.fluent import FluentEnvelopeSchema
 
-ANSWERS = {
+ANSWERS: dict[int | str, str] = {
     200: "WebhookAnswer",
     400: ERROR,
     401: ERROR,

@@ -20,6 +20,7 @@ TABLES = {
     "sync_runs",
     "entity_fingerprints",
     "outbound_deliveries",
+    "order_watermarks",
     "alembic_version",
 }
 
@@ -58,4 +59,53 @@ def test_upgrade_downgrade_upgrade(database_url, tmp_path):
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     engine.dispose()
     result = CliRunner().invoke(main, ["db", "current"], env=env)
-    assert "current: 0001" in result.output
+    assert f"current: {migrate.head_revision(database_url)}" in result.output
+
+
+def test_watermarks_move_out_of_fingerprints_and_back(database_url):
+    """i9_watermark: order_status fingerprints (``<updatedOn>|<status>``) become rows of
+    order_watermarks; other modules' fingerprints stay; the downgrade moves them back."""
+    from sqlalchemy import text
+
+    migrate.upgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    insert = text(
+        "INSERT INTO entity_fingerprints (module, source_key, target_ref, hash, synced_at)"
+        " VALUES (:m, :k, :r, :h, CURRENT_TIMESTAMP)"
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            insert,
+            {
+                "m": "order_status",
+                "k": "FO-1",
+                "r": "ct-1",
+                "h": "2026-12-01T10:00:00Z|SHIPPED",
+            },
+        )
+        conn.execute(insert, {"m": "products", "k": "p-1", "r": "P1", "h": "abc"})
+    migrate.upgrade(database_url, "i9_watermark")
+    with engine.connect() as conn:
+        marks = conn.execute(
+            text(
+                "SELECT fluent_ref, ct_order_id, status, fluent_updated_on FROM order_watermarks"
+            )
+        ).all()
+        modules = (
+            conn.execute(text("SELECT module FROM entity_fingerprints")).scalars().all()
+        )
+    assert [tuple(m) for m in marks] == [
+        ("FO-1", "ct-1", "SHIPPED", "2026-12-01T10:00:00Z")
+    ]
+    assert modules == ["products"]
+    migrate.downgrade(database_url, "0001")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT source_key, target_ref, hash FROM entity_fingerprints WHERE module = 'order_status'"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("FO-1", "ct-1", "2026-12-01T10:00:00Z|SHIPPED")
+    ]
+    engine.dispose()

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from connector import create_app
 from connector.cli import main
 from connector.config import Config
+from connector.inbound.sweeper import sweep
 from connector.store import messages
-from connector.sweeper import sweep
 from tests import handlers
 from tests.support.signing import fluent_body, signed_headers
 

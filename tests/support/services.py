@@ -13,6 +13,9 @@ PG_HOST = os.environ.get("CONNECTOR_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("CONNECTOR_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("CONNECTOR_TEST_PG_USER", "postgres")
 REDIS_URL = os.environ.get("CONNECTOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+AMQP_URL = os.environ.get(
+    "CONNECTOR_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"
+)
 
 
 def required() -> bool:
@@ -87,3 +90,24 @@ def flush_redis(url: str, prefix: str = SESSION_PREFIX) -> None:
     ]
     for start in range(0, len(keys), 500):
         client.delete(*keys[start : start + 500])
+
+
+def amqp_url() -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(AMQP_URL)
+    need("RabbitMQ", parts.hostname or "127.0.0.1", parts.port or 5672)
+    return AMQP_URL
+
+
+def delete_amqp_queues(url: str, prefix: str = SESSION_PREFIX) -> None:
+    """Delete this session's queues and exchanges (never another session's)."""
+    from kombu import Connection
+
+    from connector.extensions import QUEUES
+
+    with Connection(url, connect_timeout=3) as conn:
+        channel = conn.default_channel
+        for name in QUEUES:
+            channel.queue_delete(prefix + name)
+            channel.exchange_delete(prefix + name)

@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from connector.cli_support import load_runtime
+from connector.inbound.pipeline import accept
 from connector.listeners.sqs import SqsListener, make_client
-from connector.webhooks.pipeline import accept
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """A running connector for integration tests: Flask app, store, broker and a real
 Celery worker thread consuming every queue.
 
-Backends: ``sqlite`` (SQLite store + embedded SQLite broker) and ``postgres``
-(PostgreSQL store + Redis broker). Tables are emptied between tests.
+Backends: ``sqlite`` (SQLite store + embedded SQLite broker), ``postgres``
+(PostgreSQL store + Redis broker) and ``rabbitmq`` (PostgreSQL store + RabbitMQ broker,
+quorum queues named with the session prefix). Tables are emptied between tests.
 """
 
 from __future__ import annotations
@@ -68,11 +69,14 @@ class Stack:
             time.sleep(0.05)
 
     def clean(self) -> None:
+        self.runtime.caches.clear()  # the sandboxes were reset: cached ids are gone
         with self.runtime.store.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(text(f"DELETE FROM {table.name}"))
-        if self.backend == "postgres":
-            services.flush_redis(self.env["REDIS_URL"])
+        if self.backend in ("postgres", "rabbitmq"):
+            services.flush_redis(
+                self.env["REDIS_URL"], self.env["CONNECTOR_REDIS_PREFIX"]
+            )
 
 
 def backend_env(backend: str, tmp: Path) -> tuple[dict[str, str], Any]:
@@ -81,12 +85,24 @@ def backend_env(backend: str, tmp: Path) -> tuple[dict[str, str], Any]:
     if backend == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'connector.db'}"
         return env, lambda: None
+    if backend == "rabbitmq":
+        env["CELERY_BROKER_URL"] = services.amqp_url()
     url, name = services.create_pg_database()
     env["DATABASE_URL"] = url
     env["REDIS_URL"] = services.redis_url()
-    env["CONNECTOR_REDIS_PREFIX"] = services.SESSION_PREFIX
-    services.flush_redis(env["REDIS_URL"])
-    return env, lambda: services.drop_pg_database(name)
+    # one prefix per stack: two stacks alive at once (foundation and connected) must
+    # not consume each other's queues
+    env["CONNECTOR_REDIS_PREFIX"] = f"{services.SESSION_PREFIX}{tmp.name}:"
+    services.flush_redis(env["REDIS_URL"], env["CONNECTOR_REDIS_PREFIX"])
+
+    def cleanup() -> None:
+        services.drop_pg_database(name)
+        if backend == "rabbitmq":
+            services.delete_amqp_queues(
+                env["CELERY_BROKER_URL"], env["CONNECTOR_REDIS_PREFIX"]
+            )
+
+    return env, cleanup
 
 
 @contextmanager

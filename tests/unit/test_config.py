@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from connector.cli import main
 from connector.config import Config, split_public_keys
 from connector.errors import ConfigError, MissingSetting
-from connector.modules import ModuleSpec
-from connector.routing import Registry
+from connector.inbound.routing import Registry
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 from tests.support import signing
 
 

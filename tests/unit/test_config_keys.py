@@ -106,12 +106,34 @@ def test_cli_typo_is_one_line_exit_2(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_module_keys_found_from_the_options_dataclass(monkeypatch):
-    """A module without an explicit entry is checked against its frozen *Options
-    dataclass in ``connector.modules.<name>.options`` (the house rule)."""
+def test_module_keys_come_from_each_modules_options_file():
+    """Every shipped module's section is checked against ``KEYS`` of its own
+    ``options.py`` (the options pattern); a module without one takes no keys."""
     from connector import config_keys
+    from connector.config import DEFAULT_MODULES
 
-    monkeypatch.delitem(config_keys.MODULE_OPTIONS, "customers")
     keys = config_keys.option_keys("customers")
     assert keys is not None and "username_rule" in keys
+    assert "on_missing" in (config_keys.option_keys("inventory") or ())
+    assert {"on_delete", "max_removal_share"} <= (
+        config_keys.option_keys("locations") or set()
+    )
+    assert "removal_guard_min" in (config_keys.option_keys("products") or ())
+    assert "profile_pickup_field" not in (config_keys.option_keys("orders") or ())
+    assert config_keys.option_keys("ct_messages") == frozenset()
     assert config_keys.option_keys("no_such_module") is None
+    for module in DEFAULT_MODULES:
+        assert config_keys.option_keys(module) is not None, module
+
+
+def test_one_did_you_mean_helper_for_sections_and_the_file(tmp_path):
+    """``modules.<name>`` typos read the same in the file check and in the module's
+    own options (connector.options.reject_unknown uses config_keys.suggest)."""
+    from connector.options import reject_unknown
+
+    with pytest.raises(ConfigError) as err:
+        reject_unknown("modules.inventory", {"on_mising": "zero"}, ["on_missing"])
+    assert "modules.inventory.on_mising (did you mean 'on_missing'?)" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, "modules:\n  inventory: {on_mising: zero}\n")
+    assert "(did you mean 'on_missing'?)" in str(err.value)

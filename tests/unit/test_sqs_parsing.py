@@ -7,9 +7,9 @@ import json
 import pytest
 
 from connector.config import Config
+from connector.inbound.commercetools import CommercetoolsSource
+from connector.inbound.pipeline import Rejected
 from connector.listeners.sqs import parse_message, region_from_url, unwrap
-from connector.webhooks.commercetools import CommercetoolsSource
-from connector.webhooks.pipeline import Rejected
 from tests.support.sqs import eventbridge, sns
 
 MESSAGE = {

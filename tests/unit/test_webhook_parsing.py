@@ -9,10 +9,10 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 
 from connector.errors import ConfigError
-from connector.webhooks.commercetools import inbound_from_notification
-from connector.webhooks.jsonbody import BodyError, parse_object
-from connector.webhooks.pipeline import Rejected
-from connector.webhooks.verifiers import (
+from connector.inbound.commercetools import inbound_from_notification
+from connector.inbound.jsonbody import BodyError, parse_object
+from connector.inbound.pipeline import Rejected
+from connector.inbound.verifiers import (
     FluentSignatureVerifier,
     bearer_token,
     load_public_key,

@@ -5,10 +5,10 @@ A synchronous read of Fluent (virtual positions, ``searchVirtualInventory``, and
 budget. The endpoint lives in connector/api/availability.py; this package holds the
 schemas, the pure mapping, the GraphQL text and the service. No handlers, routes, batch
 or beat: enabling the module enables the endpoint (404 when disabled).
-Options: YAML ``modules.availability`` (see schemas.OptionsSchema).
+Options: YAML ``modules.availability`` (options.py).
 """
 
-from connector.modules import ModuleSpec
+from connector.specs import ModuleSpec
 
 SPEC = ModuleSpec(
     name="availability",

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import (
-    EXCLUDE,
     RAISE,
     Schema,
     ValidationError,
@@ -167,33 +166,3 @@ def load_query(args: Mapping[str, Any], *, max_items: int) -> AvailabilityQuery:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, COORD_DECIMALS)
-
-
-class OptionsSchema(Schema):
-    """YAML ``modules.availability`` (every key optional)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    cache_ttl_seconds = fields.Float(
-        load_default=5.0, validate=validate.Range(min=0, max=3600)
-    )
-    timeout_seconds = fields.Float(
-        load_default=2.5, validate=validate.Range(min=0.1, max=30)
-    )
-    retry_after_seconds = fields.Integer(
-        load_default=5, validate=validate.Range(min=1, max=3600)
-    )
-    max_items = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    max_locations = fields.Integer(
-        load_default=20, validate=validate.Range(min=1, max=500)
-    )
-    max_concurrency = fields.Integer(
-        load_default=16, validate=validate.Range(min=1, max=256)
-    )
-    fulfilment_option_type = fields.String(
-        load_default="DEFAULT", validate=validate.Length(min=1, max=64)
-    )
-    cache_max_entries = fields.Integer(
-        load_default=10_000, validate=validate.Range(min=1)
-    )

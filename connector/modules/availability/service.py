@@ -13,23 +13,22 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import ValidationError
-
 from connector.cache import TtlCache, make_cache
 from connector.clients.errors import ApiError, GraphQLError
 from connector.errors import ConfigError
 from connector.modules.availability import mapping, queries
-from connector.modules.availability.schemas import AvailabilityQuery, OptionsSchema
+from connector.modules.availability.options import AvailabilityOptions
+from connector.modules.availability.schemas import AvailabilityQuery
 
 if TYPE_CHECKING:
     from connector.clients.fluent import FluentClient
-    from connector.runtime import Runtime
+    from connector.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -57,31 +56,12 @@ class Answer:
     cached: bool
 
 
-@dataclass(frozen=True)
-class Options:
-    cache_ttl_seconds: float
-    timeout_seconds: float
-    retry_after_seconds: int
-    max_items: int
-    max_locations: int
-    max_concurrency: int
-    fulfilment_option_type: str
-    cache_max_entries: int
-
-    @classmethod
-    def load(cls, raw: Mapping[str, Any]) -> Options:
-        try:
-            return cls(**OptionsSchema().load(dict(raw or {})))
-        except ValidationError as exc:
-            raise ConfigError(
-                f"modules.availability in the config file: {exc.messages}"
-            ) from None
-
-
 class AvailabilityService:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
-        self.options = Options.load(runtime.config.options("availability"))
+        self.options = AvailabilityOptions.from_section(
+            runtime.config.options("availability")
+        )
         self.cache: TtlCache = make_cache(
             "availability",
             ttl=self.options.cache_ttl_seconds,

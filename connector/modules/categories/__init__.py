@@ -6,8 +6,8 @@ Ref = category key (fallback id); parents are written before children; deleted
 categories are deactivated (``on_delete``). Options: YAML ``modules.categories``.
 """
 
-from connector.modules import FULL_RUN_SECONDS, ModuleSpec
 from connector.settings_file import Route
+from connector.specs import FULL_RUN_SECONDS, ModuleSpec
 
 SPEC = ModuleSpec(
     name="categories",

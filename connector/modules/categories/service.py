@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.dispatch import HandlerContext
+from connector.catalogue.apply import apply_records, result
+from connector.context import HandlerContext
 from connector.errors import PermanentError
 from connector.store import fingerprints
 from connector.sync.stats import SyncStats
 
-from .apply import apply_records, result
 from .stream import EXPAND, MODULE, build
 
 DELETED = ("ResourceDeleted",)
 
 
 def handle_event(ctx: HandlerContext) -> dict[str, Any]:
-    runtime = ctx.runtime
+    runtime = ctx.services
     stream = build(runtime)
     category_id = ctx.message.resource_id
     if not category_id:

@@ -17,16 +17,17 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from connector.catalogue.mapping import category_ref
+from connector.catalogue.reading import window_pages, window_total
+from connector.catalogue.writer import CatalogueWriter, RecentExistence
 from connector.clients.commercetools import ct_in
-from connector.runtime import Runtime
+from connector.context import Services
 from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
 
-from .catalogue import CatalogueWriter, RecentExistence
-from .mapping import category_ref, inactive_payload, page_records, plan_record
+from .mapping import inactive_payload, page_records, plan_record
 from .options import CategoryOptions
-from .reading import window_pages, window_total
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ MODULE = "categories"
 class CategoryStream(Stream):
     module = MODULE
 
-    def __init__(self, runtime: Runtime, options: CategoryOptions) -> None:
+    def __init__(self, runtime: Services, options: CategoryOptions) -> None:
         super().__init__(options.stream)
         self.runtime = runtime
         self.opts = options
@@ -153,7 +154,7 @@ class CategoryStream(Stream):
         return self.writer.write(batch, known, self._exists)
 
 
-def build(runtime: Runtime) -> CategoryStream:
+def build(runtime: Services) -> CategoryStream:
     """Factory named by the SPEC; MissingSetting names an absent variable."""
     config = runtime.config
     config.require_ct("categories sync")

@@ -6,8 +6,8 @@ Owns: the consignment route and the order's ``fluent-*`` deliveries/parcels. Mus
 change order states or line items, or call any API at ingress.
 """
 
-from connector.modules import ModuleSpec
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 
 HANDLER = "consignments.update"
 ROUTE_NAME = "fc.connect.order.webhook.consignment-update"

@@ -12,27 +12,30 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connector.context import HandlerContext
 from connector.ct_fields import FieldProfile, profile_of
-from connector.dispatch import HandlerContext
 from connector.fluent_orders.ct_orders import (
     match_line_items,
 )
-from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
-from connector.fluent_orders.options import merged_options
+from connector.fluent_orders.ct_types import (
+    ct_setup,
+    field_def,
+    type_draft,
+    update_order,
+)
 from connector.fluent_orders.pair import load_order_pair
 from connector.modules.consignments.actions import FieldNames, delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
     DELIVERY_STATUS_FIELD,
     PARCEL_URL_FIELD,
-    TrackingUrls,
     plan_deliveries,
 )
+from connector.modules.consignments.options import ConsignmentOptions
 
 log = logging.getLogger(__name__)
 
 MODULE = "consignments"
-DEFAULT_KEY_PREFIX = "fluent-"
 
 
 def parcel_type_draft(key: str, profile: FieldProfile | None = None) -> dict[str, Any]:
@@ -108,16 +111,19 @@ def field_names(profile: FieldProfile) -> FieldNames:
 
 
 def handle(ctx: HandlerContext) -> dict[str, Any]:
-    runtime = ctx.runtime
-    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
+    runtime = ctx.services
+    setup = ct_setup(runtime.caches)
+    options = ConsignmentOptions.from_section(
+        runtime.config.options(MODULE), ctx.route.options
+    )
     order, ct_order = load_order_pair(runtime, ctx.payload, consignments=True)
     ct = runtime.ct()
     result: dict[str, Any] = {"fluentOrder": order["ref"], "ctOrder": ct_order["id"]}
     plans = plan_deliveries(
         order,
         match_line_items(ct_order, order["items"]),
-        TrackingUrls.from_options(options),
-        str(options.get("delivery_key_prefix", DEFAULT_KEY_PREFIX)),
+        options.tracking,
+        options.delivery_key_prefix,
     )
     result["consignments"] = [p.consignment_ref for p in plans]
     if not plans:
@@ -126,16 +132,14 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         log.warning("consignments.order.no_shipping_info", extra=dict(result))
         return {**result, "actions": [], "skipped": "no_shipping_info"}
     profile = profile_of(runtime.config)
-    parcel, delivery = SETUP.ensure_types(
+    parcel, delivery = setup.ensure_types(
         ct,
         [
             parcel_type_draft(
-                str(options.get("parcel_type_key") or profile.key("parcel_type")),
-                profile,
+                options.parcel_type_key or profile.key("parcel_type"), profile
             ),
             delivery_type_draft(
-                str(options.get("delivery_type_key") or profile.key("delivery_type")),
-                profile,
+                options.delivery_type_key or profile.key("delivery_type"), profile
             ),
         ],
     )
@@ -147,6 +151,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         lambda current: delivery_actions(
             current, plans, delivery_type, parcel_type, names
         ),
+        setup,
     )
     return {
         **result,

@@ -6,7 +6,7 @@ the same routes as ``POST /webhooks/commercetools``. Message querying must be en
 the project (``changeMessagesConfiguration``).
 """
 
-from connector.modules import ModuleSpec, Periodic
+from connector.specs import ModuleSpec, Periodic
 
 SPEC = ModuleSpec(
     name="ct_messages",

@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connector.clients.commercetools import ct_in, ct_str
+from connector.context import Services
+from connector.inbound.commercetools import CHANGE_TYPES, inbound_from_notification
+from connector.inbound.jsonbody import unstorable
+from connector.inbound.pipeline import Rejected, accept
 from connector.models import utcnow
-from connector.runtime import Runtime
 from connector.store import checkpoints
-from connector.webhooks.commercetools import CHANGE_TYPES, inbound_from_notification
-from connector.webhooks.pipeline import Rejected, accept
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ MAX_PAGES_PER_POLL = 20
 LEASE_SECONDS = 300.0
 
 
-def routed_types(runtime: Runtime) -> tuple[list[str] | None, list[str]]:
+def routed_types(runtime: Services) -> tuple[list[str] | None, list[str]]:
     """(message types, resource type ids) the commercetools routes accept.
 
     Types None means some route takes every message of its resource types.
@@ -71,7 +72,7 @@ def _where(
     return clauses
 
 
-def poll(runtime: Runtime, *, overlap_seconds: float = 30.0) -> dict[str, Any]:
+def poll(runtime: Services, *, overlap_seconds: float = 30.0) -> dict[str, Any]:
     """Read new messages into the store; returns counts."""
     client = runtime.ct()
     scope = f"ct:{client.project_key}"
@@ -109,6 +110,11 @@ def poll(runtime: Runtime, *, overlap_seconds: float = 30.0) -> dict[str, Any]:
             for message in results:
                 counts["read"] += 1
                 try:
+                    problem = unstorable(
+                        message
+                    )  # NUL / lone surrogate: no store holds it
+                    if problem:
+                        raise Rejected(400, "malformed_body", problem)
                     inbound = inbound_from_notification(
                         {"notificationType": "Message", **message}
                     )

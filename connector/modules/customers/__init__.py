@@ -6,8 +6,8 @@ before every order. Mapping in mapping.py, options in options.py. Must not write
 commercetools.
 """
 
-from connector.modules import ModuleSpec
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 
 # Message types that can change a field we map (names, email, title, addresses for
 # phone/country, custom fields for time zone / promotion opt-in), plus creation and
@@ -35,7 +35,7 @@ CUSTOMER_TYPES = (
 SPEC = ModuleSpec(
     name="customers",
     description="commercetools customers -> Fluent customers",
-    handlers={"customers.upsert": "connector.modules.customers.service:handle_event"},
+    handlers={"customers.upsert": "connector.modules.customers.handler:handle_event"},
     routes=(
         Route(
             name="commercetools.connect.customer.upsert",

@@ -6,7 +6,7 @@ checkpoint and sends ONE grouped summary per run through the notification channe
 default interval is 15 minutes (``schedules: {event-errors-summarize: <seconds>}``).
 """
 
-from connector.modules import ModuleSpec, Periodic
+from connector.specs import ModuleSpec, Periodic
 
 SPEC = ModuleSpec(
     name="event_errors",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connector.modules.notifications.channels import Notification
+from connector.notify import Notification
 
 MAX_SAMPLES = 3
 

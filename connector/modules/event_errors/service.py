@@ -14,54 +14,28 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from connector.errors import ConfigError
+from connector.context import Services
 from connector.models import utcnow
 from connector.modules.event_errors.grouping import (
     build_summary,
     group_events,
     parse_generated_on,
 )
-from connector.runtime import Runtime
+from connector.modules.event_errors.options import EventErrorsOptions
 from connector.store import checkpoints
+from connector.sync.windows import fluent_time
 
 log = logging.getLogger(__name__)
 
 MODULE = "event_errors"
 LEASE_SECONDS = 600.0
-DEFAULT_TYPES = ("ORCHESTRATION_AUDIT",)
 
 
-def fluent_time(value: datetime) -> str:
-    """UTC ISO with milliseconds and Z, as the Event API's from/to expect."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def _options(runtime: Runtime) -> dict[str, Any]:
-    raw = dict(runtime.config.options(MODULE))
-    types = raw.get("event_types", list(DEFAULT_TYPES))
-    if isinstance(types, str):
-        types = [types]
-    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-        raise ConfigError("modules.event_errors.event_types: a list of event types")
-    try:
-        return {
-            "event_types": types,
-            "overlap": float(raw.get("overlap_seconds", 120)),
-            "lookback": float(raw.get("first_lookback_seconds", 3600)),
-            "max_events": int(raw.get("max_events", 10000)),
-            "max_groups": int(raw.get("max_groups", 25)),
-            "page_size": int(raw.get("page_size", 500)),
-        }
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"modules.event_errors: {exc}") from None
-
-
-def summarize(runtime: Runtime) -> dict[str, Any]:
-    opts = _options(runtime)
+def summarize(runtime: Services) -> dict[str, Any]:
+    opts = EventErrorsOptions.from_section(runtime.config.options(MODULE))
     client = runtime.fluent()
     store = runtime.store
     scope = f"fluent:{client.account_id}:{client.retailer_id}"
@@ -74,46 +48,44 @@ def summarize(runtime: Runtime) -> dict[str, Any]:
         until = utcnow()
         last = parse_generated_on(cursor.get("since"))
         since = (
-            last - timedelta(seconds=opts["overlap"])
+            last - timedelta(seconds=opts.overlap)
             if last
-            else until - timedelta(seconds=opts["lookback"])
+            else until - timedelta(seconds=opts.lookback)
         )
         seen = set(cursor.get("seen") or [])
         fresh: list[dict[str, Any]] = []
         times: dict[str, datetime | None] = {}
         truncated = False
-        for event_type in opts["event_types"]:
+        for event_type in opts.event_types:
             filters = {
                 "eventType": event_type,
                 "eventStatus": "FAILED",
                 "from": fluent_time(since),
                 "to": fluent_time(until),
             }
-            for event in client.iter_events(filters, page_size=opts["page_size"]):
+            for event in client.iter_events(filters, page_size=opts.page_size):
                 event_id = str(event.get("id") or "")
                 if not event_id or event_id in times:
                     continue
                 times[event_id] = parse_generated_on(event.get("generatedOn"))
                 if event_id in seen:
                     continue
-                if len(fresh) >= opts["max_events"]:
+                if len(fresh) >= opts.max_events:
                     truncated = True
                     continue
                 fresh.append(event)
         # Ids the next run's overlap can return again: remember them, skip them then.
-        edge = until - timedelta(seconds=opts["overlap"])
+        edge = until - timedelta(seconds=opts.overlap)
         keep = [i for i, t in times.items() if t is None or t >= edge]
         new_cursor = {"since": until.isoformat(), "seen": keep[-5000:]}
         if not fresh:
             checkpoints.save(store, MODULE, scope, owner, new_cursor, LEASE_SECONDS)
             return {"status": "nothing", "events": 0}
         groups = group_events(fresh)
-        notification = build_summary(
-            groups, since, until, max_groups=opts["max_groups"]
-        )
+        notification = build_summary(groups, since, until, max_groups=opts.max_groups)
         if truncated:
             notification = type(notification)(
-                notification.title + f" (first {opts['max_events']} shown)",
+                notification.title + f" (first {opts.max_events} shown)",
                 notification.lines,
                 notification.kind,
                 notification.total,

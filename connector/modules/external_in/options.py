@@ -25,8 +25,9 @@ from marshmallow import (
     validates_schema,
 )
 
+from connector import signing
 from connector.errors import ConfigError
-from connector.modules.external_in import signing
+from connector.payload import describe_errors
 
 TYPES: dict[str, tuple[type, ...] | None] = {
     "string": (str,),
@@ -37,6 +38,9 @@ TYPES: dict[str, tuple[type, ...] | None] = {
     "list": (list,),
     "any": None,
 }
+
+# ``modules.external_in`` takes no keys: an external route's options are per route
+KEYS: tuple[str, ...] = ()
 
 
 class _OptionsSchema(Schema):
@@ -145,32 +149,3 @@ def parse_options(route: str, raw: Mapping[str, Any]) -> ExternalOptions:
         resource_type=data["resource_type"],
         payload_schema=schema,
     )
-
-
-def describe_errors(messages: Any, prefix: str = "") -> str:
-    """marshmallow error messages as ``field: problem; ...`` (nested names dotted)."""
-    if isinstance(messages, Mapping):
-        parts = [
-            describe_errors(v, f"{prefix}.{k}" if prefix else str(k))
-            for k, v in messages.items()
-        ]
-        return "; ".join(p for p in parts if p)
-    if isinstance(messages, list):
-        text = " ".join(str(m) for m in messages if not isinstance(m, (dict, list)))
-        return f"{prefix}: {text}" if prefix else text
-    return f"{prefix}: {messages}" if prefix else str(messages)
-
-
-def dotted(data: Any, path: str) -> Any:
-    """``data`` at a dotted path (``a.b.0.c``); None when absent."""
-    current = data
-    for part in path.split("."):
-        if isinstance(current, Mapping):
-            current = current.get(part)
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return None
-        if current is None:
-            return None
-    return current

@@ -3,12 +3,12 @@
 A route whose handler is ``external_out.send`` turns each message (as is, or shaped by
 a small template: template.py) into an ``outbound_deliveries`` row (service.py); the
 ``external_out.deliver`` task sends it signed with HMAC-SHA256 (the scheme of
-external_in/signing.py), with timeouts, backoff and a bounded number of attempts
+connector/signing.py), with timeouts, backoff and a bounded number of attempts
 (deliver.py). Loopback, private and link-local destinations are refused unless
 allow-listed (connector/clients/webhook.py). The beat entry re-drives due rows.
 """
 
-from connector.modules import ModuleSpec, Periodic
+from connector.specs import ModuleSpec, Periodic
 
 SPEC = ModuleSpec(
     name="external_out",

@@ -19,14 +19,14 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from connector import signing
+from connector.backoff import backoff_delay
 from connector.clients.errors import ApiError
 from connector.clients.webhook import AddressPolicy, WebhookClient
-from connector.dispatch import backoff_delay
+from connector.context import Caches, Services
 from connector.errors import ConfigError
-from connector.modules.external_in import signing
+from connector.modules.external_out.options import module_settings, resolve_target
 from connector.modules.external_out.service import DELIVER_TASK
-from connector.modules.external_out.settings import module_settings, resolve_target
-from connector.runtime import Runtime
 from connector.store import outbox
 
 log = logging.getLogger(__name__)
@@ -35,16 +35,18 @@ LEASE_MARGIN_SECONDS = 30.0
 CLAIM_GRACE_SECONDS = 0.5
 USER_AGENT = "ct-fluent-connector/external_out"
 
-_clients: dict[AddressPolicy, WebhookClient] = {}
 _clients_lock = threading.Lock()
 
 
-def client_for(policy: AddressPolicy) -> WebhookClient:
-    """One client (connection pool) per policy and process."""
+def client_for(caches: Caches, policy: AddressPolicy) -> WebhookClient:
+    """One client (connection pool) per policy, kept in the services' caches."""
+    clients: dict[AddressPolicy, WebhookClient] = caches.get(
+        "external_out.clients", dict
+    )
     with _clients_lock:
-        if policy not in _clients:
-            _clients[policy] = WebhookClient(policy=policy)
-        return _clients[policy]
+        if policy not in clients:
+            clients[policy] = WebhookClient(policy=policy)
+        return clients[policy]
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def body_bytes(payload: Any) -> bytes:
     ).encode("utf-8")
 
 
-def deliver_one(runtime: Runtime, delivery_id: int) -> Attempt:
+def deliver_one(runtime: Services, delivery_id: int) -> Attempt:
     store = runtime.store
     settings = module_settings(runtime)
     lease = settings.timeout_seconds + LEASE_MARGIN_SECONDS
@@ -87,7 +89,7 @@ def deliver_one(runtime: Runtime, delivery_id: int) -> Attempt:
         **signing.sign(secrets, body),
     }
     try:
-        result = client_for(settings.policy).post(
+        result = client_for(runtime.caches, settings.policy).post(
             row.url, data=body, headers=headers, timeout=target.timeout_seconds
         )
     except ApiError as exc:
@@ -111,7 +113,7 @@ def deliver_one(runtime: Runtime, delivery_id: int) -> Attempt:
 
 
 def _give_up(
-    runtime: Runtime,
+    runtime: Services,
     delivery_id: int,
     error: str,
     status: int | None,
@@ -122,7 +124,7 @@ def _give_up(
     return Attempt("failed", error=error)
 
 
-def deliver_due(runtime: Runtime) -> dict[str, Any]:
+def deliver_due(runtime: Services) -> dict[str, Any]:
     """Enqueue one attempt per due row (beat safety net and retry clock)."""
     settings = module_settings(runtime)
     ids = outbox.due_ids(runtime.store, limit=settings.batch_size)

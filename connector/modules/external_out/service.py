@@ -12,11 +12,10 @@ import hashlib
 import logging
 from typing import Any
 
-from connector.dispatch import HandlerContext
+from connector.context import HandlerContext, Services
 from connector.errors import ConfigError, PermanentError
-from connector.modules.external_out.settings import resolve_target
+from connector.modules.external_out.options import resolve_target
 from connector.modules.external_out.template import context_for, render
-from connector.runtime import Runtime
 from connector.store import outbox
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ def dedupe_key(target: str, source: str, message_id: str) -> str:
 
 
 def queue_delivery(
-    runtime: Runtime,
+    runtime: Services,
     target: str,
     payload: dict[str, Any] | list[Any],
     key: str,
@@ -64,7 +63,7 @@ def send(ctx: HandlerContext) -> dict[str, Any]:
     """Handler of routes whose target is an external URL (route options)."""
     message = ctx.message
     try:
-        target = resolve_target(ctx.runtime, ctx.route.name)
+        target = resolve_target(ctx.services, ctx.route.name)
         if target.template is None:
             payload: Any = ctx.payload
         else:
@@ -78,7 +77,7 @@ def send(ctx: HandlerContext) -> dict[str, Any]:
     except ConfigError as exc:
         raise PermanentError(str(exc)) from None
     return queue_delivery(
-        ctx.runtime,
+        ctx.services,
         ctx.route.name,
         payload,
         dedupe_key(ctx.route.name, message.source, message.message_id),

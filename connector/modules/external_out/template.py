@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector.errors import ConfigError
-from connector.modules.external_in.options import dotted
+from connector.payload import dotted
 
 MAX_DEPTH = 20
 

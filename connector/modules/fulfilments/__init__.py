@@ -7,8 +7,8 @@ Owns: the fulfilment route and the line items' Fluent fields/states. Must not: c
 order states or deliveries, or call any API at ingress.
 """
 
-from connector.modules import ModuleSpec
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 
 HANDLER = "fulfilments.update"
 ROUTE_NAME = "fc.connect.order.webhook.fulfilment-update"

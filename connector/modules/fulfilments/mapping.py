@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connector.modules.order_status.ordering import parse_time
+from connector.fluent_orders.ordering import parse_time
 
 FIELD_REFS = "fluentFulfilmentRef"
 FIELD_FULFILMENT_STATUS = "fluentFulfilmentStatus"

@@ -11,19 +11,22 @@ It must not change order states or deliveries.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
+from connector.context import HandlerContext
 from connector.ct_fields import FieldProfile, profile_of
-from connector.dispatch import HandlerContext
-from connector.errors import ConfigError
 from connector.fluent_orders.ct_orders import (
     custom_type_id,
     match_line_items,
 )
-from connector.fluent_orders.ct_types import SETUP, field_def, type_draft, update_order
+from connector.fluent_orders.ct_types import (
+    CtSetup,
+    ct_setup,
+    field_def,
+    type_draft,
+    update_order,
+)
 from connector.fluent_orders.fetch import location_names
-from connector.fluent_orders.options import as_mapping, merged_options
 from connector.fluent_orders.pair import load_order_pair
 from connector.modules.fulfilments.mapping import (
     FIELD_NAMES,
@@ -34,13 +37,11 @@ from connector.modules.fulfilments.mapping import (
     line_progress,
     state_transitions,
 )
+from connector.modules.fulfilments.options import FulfilmentOptions
 
 log = logging.getLogger(__name__)
 
 MODULE = "fulfilments"
-MODES = ("custom_fields", "states", "both")
-DEFAULT_TYPE_KEY = "fluent-line-item"
-DEFAULT_STATES = {"filled": "fluent-filled", "rejected": "fluent-rejected"}
 INITIAL_STATE_KEY = "Initial"
 
 
@@ -69,17 +70,13 @@ def fluent_line_item_type_draft(profile: FieldProfile, key: str) -> dict[str, An
     )
 
 
-def _mode(options: Mapping[str, Any]) -> str:
-    mode = str(options.get("mode", "custom_fields"))
-    if mode not in MODES:
-        raise ConfigError(f"modules.fulfilments.mode must be one of {', '.join(MODES)}")
-    return mode
-
-
 def handle(ctx: HandlerContext) -> dict[str, Any]:
-    runtime = ctx.runtime
-    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
-    mode = _mode(options)
+    runtime = ctx.services
+    setup = ct_setup(runtime.caches)
+    options = FulfilmentOptions.from_section(
+        runtime.config.options(MODULE), ctx.route.options
+    )
+    mode = options.mode
     order, ct_order = load_order_pair(runtime, ctx.payload, fulfilments=True)
     ct = runtime.ct()
     match = match_line_items(ct_order, order["items"])
@@ -89,15 +86,13 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     names: dict[str, str] = {}
     metadata_field = profile.key("fulfilment_metadata") if profile.fluent else None
     if mode in ("custom_fields", "both"):
-        type_key = str(
-            options.get("line_item_type_key") or profile.key("line_item_type")
-        )
+        type_key = options.line_item_type_key or profile.key("line_item_type")
         draft = (
             fluent_line_item_type_draft(profile, type_key)
             if metadata_field
             else line_item_type_draft(type_key)
         )
-        type_id = SETUP.ensure_type(ct, draft).id
+        type_id = setup.ensure_type(ct, draft).id
         if metadata_field:
             names = location_names(
                 runtime.fluent(),
@@ -110,12 +105,12 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             )
     state_ids: dict[str, str] = {}
     if mode in ("states", "both"):
-        states = {**DEFAULT_STATES, **as_mapping(options.get("states"), "states")}
+        states = options.states
         state_ids = {
-            role: SETUP.ensure_state(ct, str(states[role]))
+            role: setup.ensure_state(ct, str(states[role]))
             for role in ("filled", "rejected")
         }
-        state_ids["initial"] = SETUP.ensure_state(ct, INITIAL_STATE_KEY)
+        state_ids["initial"] = setup.ensure_state(ct, INITIAL_STATE_KEY)
     report: dict[str, Any] = {}
 
     def build(current: dict[str, Any]) -> list[dict[str, Any]]:
@@ -133,7 +128,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
                     wanted = {metadata_field: found.metadata(names)}
                 else:
                     wanted = found.fields()
-                line_actions = _custom_actions(ct, line, found, type_id, wanted)
+                line_actions = _custom_actions(ct, setup, line, found, type_id, wanted)
                 if line_actions is None:
                     report["skipped"].append(line["id"])
                     continue
@@ -149,7 +144,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
                 )
         return actions
 
-    updated, applied = update_order(ct, ct_order, build)
+    updated, applied = update_order(ct, ct_order, build, setup)
     if report.get("skipped"):
         log.warning(
             "fulfilments.line_item.foreign_type",
@@ -170,6 +165,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
 
 def _custom_actions(
     ct: Any,
+    setup: CtSetup,
     line: dict[str, Any],
     progress: LineProgress,
     type_id: str,
@@ -178,7 +174,7 @@ def _custom_actions(
     other = custom_type_id(line)
     other_fields = None
     if other and other != type_id:
-        found = SETUP.type_by_id(ct, other)
+        found = setup.type_by_id(ct, other)
         other_fields = found.fields if found else None
     names = FIELD_NAMES if set(wanted) <= FIELD_NAMES else frozenset(wanted)
     return custom_field_actions(line, progress, type_id, other_fields, wanted, names)

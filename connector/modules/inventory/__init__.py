@@ -7,7 +7,7 @@ entry per SKU (= Fluent ``productRef``) of the virtual catalogue
 deletes entries, never touches entries of other channels and never writes to Fluent.
 """
 
-from connector.modules import FULL_RUN_SECONDS, ModuleSpec
+from connector.specs import FULL_RUN_SECONDS, ModuleSpec
 
 SPEC = ModuleSpec(
     name="inventory",

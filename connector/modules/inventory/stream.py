@@ -26,17 +26,15 @@ from typing import Any
 from connector.clients.commercetools import CommercetoolsClient, ct_in, ct_str
 from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
-from connector.errors import ConfigError
+from connector.context import Services
 from connector.modules.inventory.mapping import (
     MISSING_LABELS,
-    MISSING_POLICIES,
     InventoryRules,
     gone_payload,
     plan_position,
 )
-from connector.modules.locations.options import Options, require_settings
-from connector.modules.locations.stream import updated_on
-from connector.runtime import Runtime
+from connector.modules.inventory.options import InventoryOptions
+from connector.options import require_settings
 from connector.store import fingerprints
 from connector.store.db import Store
 from connector.store.fingerprints import Stored, fingerprint
@@ -49,6 +47,7 @@ from connector.sync.stream import (
     Window,
     WriteOutcome,
 )
+from connector.sync.windows import updated_on
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +256,7 @@ class InventoryStream(Stream):
 
 
 def build(
-    runtime: Runtime, overrides: Mapping[str, Any] | None = None
+    runtime: Services, overrides: Mapping[str, Any] | None = None
 ) -> InventoryStream:
     """The stream factory of SPEC.batch; ``overrides`` replace YAML options (tests)."""
     config = runtime.config
@@ -267,33 +266,22 @@ def build(
         fluent=("FLUENT_VIRTUAL_CATALOGUE_REF",),
         others={"CTP_INVENTORY_CHANNEL_KEY": config.ct.inventory_channel_key},
     )
-    opts = Options("inventory", {**config.options("inventory"), **(overrides or {})})
+    opts = InventoryOptions.from_section(
+        {**config.options("inventory"), **(overrides or {})}
+    )
     assert config.fluent.virtual_catalogue_ref and config.ct.inventory_channel_key
     rules = InventoryRules(
         channel_key=config.ct.inventory_channel_key,
-        inactive_statuses=opts.texts(
-            "inactive_statuses", ("INACTIVE",), allow_empty=True
-        ),
+        inactive_statuses=opts.inactive_statuses,
     )
     return InventoryStream(
         runtime.ct(),
         runtime.fluent(),
         config.fluent.virtual_catalogue_ref,
         rules,
-        opts.stream(batch_size=25, max_in_flight=8, overlap_seconds=120),
-        page_size=opts.integer("page_size", 5000, 1, 5000),
-        group_ref=opts.text("group_ref", None),
+        opts.stream,
+        page_size=opts.page_size,
+        group_ref=opts.group_ref,
         store=runtime.store,
-        on_missing=missing_policy(opts),
+        on_missing=opts.on_missing,
     )
-
-
-def missing_policy(opts: Options) -> str:
-    """``modules.inventory.on_missing``: what an entry without a position gets."""
-    policy = opts.text("on_missing", "zero") or "zero"
-    if policy not in MISSING_POLICIES:
-        raise ConfigError(
-            f"modules.inventory.on_missing must be one of "
-            f"{', '.join(MISSING_POLICIES)}, got {policy!r}"
-        )
-    return policy

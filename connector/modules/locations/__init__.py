@@ -7,7 +7,7 @@ Incremental by Fluent ``updatedOn`` (checkpoint + overlap); ``--full`` reads all
 It never deletes a channel and never writes to Fluent.
 """
 
-from connector.modules import FULL_RUN_SECONDS, ModuleSpec
+from connector.specs import FULL_RUN_SECONDS, ModuleSpec
 
 SPEC = ModuleSpec(
     name="locations",

@@ -1,116 +1,53 @@
-"""Reading a module's YAML options (``modules.<name>``) with types and bounds.
-
-Shared by the Fluent -> CT batch modules (locations, inventory). Every problem raises
-ConfigError naming the option (``modules.<name>.<option>``); an absent section or option
-means the documented default.
-"""
+"""Options of the locations module (YAML ``modules.locations``); unknown keys are
+rejected naming the section."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
 
-from connector.config import Config
-from connector.errors import ConfigError, MissingSetting
+from connector.modules.locations.gone import POLICIES
+from connector.options import STREAM_KEYS, Options
 from connector.sync.stream import StreamOptions
 
 
-def require_settings(
-    config: Config,
-    purpose: str,
-    *,
-    fluent: tuple[str, ...] = (),
-    others: Mapping[str, str | None] | None = None,
-) -> None:
-    """Raise one MissingSetting naming every absent variable (CT, Fluent, others)."""
-    names: list[str] = []
-    try:
-        config.require_ct(purpose)
-    except MissingSetting as exc:
-        names.extend(exc.names)
-    try:
-        config.require_fluent(purpose, *fluent)
-    except MissingSetting as exc:
-        names.extend(exc.names)
-    names.extend(name for name, value in (others or {}).items() if not value)
-    if names:
-        raise MissingSetting(names, purpose)
+@dataclass(frozen=True)
+class LocationsOptions:
+    stream: StreamOptions
+    network_filter: bool = True
+    channel_key_prefix: str = ""
+    locales: tuple[str, ...] = ("en",)
+    custom_type_key: str | None = (
+        None  # None: the field profile's (connector.ct_fields)
+    )
+    active_statuses: tuple[str, ...] = ("ACTIVE",)
+    inactive_remove_inventory_supply: bool = False
+    page_size: int = 100
+    incremental: bool = True
+    on_delete: str = "mark"  # what a gone location's channel gets (see ``gone``)
 
-
-class Options:
-    """Typed access to one module's options mapping."""
-
-    def __init__(self, module: str, raw: Mapping[str, Any] | None) -> None:
-        if raw is not None and not isinstance(raw, Mapping):
-            raise ConfigError(f"modules.{module} must be a mapping")
-        self.module = module
-        self.raw = dict(raw or {})
-
-    def _name(self, option: str) -> str:
-        return f"modules.{self.module}.{option}"
-
-    def integer(self, option: str, default: int, low: int, high: int) -> int:
-        value = self.raw.get(option, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{self._name(option)} must be an integer, got {value!r}")
-        if not low <= value <= high:
-            raise ConfigError(
-                f"{self._name(option)} must be between {low} and {high}, got {value}"
-            )
-        return value
-
-    def number(self, option: str, default: float, low: float = 0.0) -> float:
-        value = self.raw.get(option, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{self._name(option)} must be a number, got {value!r}")
-        if value < low:
-            raise ConfigError(f"{self._name(option)} must be >= {low}, got {value}")
-        return float(value)
-
-    def flag(self, option: str, default: bool) -> bool:
-        value = self.raw.get(option, default)
-        if not isinstance(value, bool):
-            raise ConfigError(f"{self._name(option)} must be true or false")
-        return value
-
-    def text(self, option: str, default: str | None) -> str | None:
-        value = self.raw.get(option, default)
-        if value is not None and not isinstance(value, str):
-            raise ConfigError(f"{self._name(option)} must be a string, got {value!r}")
-        return value
-
-    def texts(
-        self, option: str, default: tuple[str, ...], *, allow_empty: bool = False
-    ) -> tuple[str, ...]:
-        value = self.raw.get(option, list(default))
-        if isinstance(value, str):
-            value = [value]
-        if (
-            not isinstance(value, list)
-            or (not value and not allow_empty)
-            or not all(isinstance(v, str) and v for v in value)
-        ):
-            kind = "a string list" if allow_empty else "a non-empty string list"
-            raise ConfigError(f"{self._name(option)} must be {kind}")
-        return tuple(value)
-
-    def stream(
-        self, *, batch_size: int, max_in_flight: int, overlap_seconds: float
-    ) -> StreamOptions:
-        """Engine options: ``batch_size``, ``max_in_flight``, ``overlap_seconds``,
-        ``max_removal_share``."""
-        return StreamOptions(
-            batch_size=self.integer("batch_size", batch_size, 1, 500),
-            max_in_flight=self.integer("max_in_flight", max_in_flight, 1, 16),
-            overlap=timedelta(seconds=self.number("overlap_seconds", overlap_seconds)),
-            max_removal_share=self.share("max_removal_share", 0.10),
-            removal_guard_min=self.integer("removal_guard_min", 5, 0, 1_000_000),
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any] | None) -> LocationsOptions:
+        opts = Options("locations", section, KEYS)
+        return cls(
+            stream=opts.stream(batch_size=25, max_in_flight=4, overlap_seconds=120),
+            network_filter=opts.flag("network_filter", True),
+            channel_key_prefix=opts.text("channel_key_prefix", "") or "",
+            locales=opts.texts("locales", ("en",)),
+            custom_type_key=opts.text("custom_type_key", None) or None,
+            active_statuses=opts.texts("active_statuses", ("ACTIVE",)),
+            inactive_remove_inventory_supply=opts.flag(
+                "inactive_remove_inventory_supply", False
+            ),
+            page_size=opts.integer("page_size", 100, 1, 5000),
+            incremental=opts.flag("incremental", True),
+            on_delete=opts.choice("on_delete", "mark", POLICIES),
         )
 
-    def share(self, option: str, default: float) -> float:
-        """A fraction between 0 and 1 (e.g. ``0.1`` = 10 %)."""
-        value = self.number(option, default)
-        if value > 1:
-            raise ConfigError(f"{self._name(option)} must be between 0 and 1")
-        return value
+
+# the keys ``modules.locations`` may hold: the engine's and the fields but ``stream``
+KEYS = (
+    *STREAM_KEYS,
+    *(f for f in LocationsOptions.__dataclass_fields__ if f != "stream"),
+)

@@ -16,18 +16,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from connector.clients.commercetools import CommercetoolsClient, ct_in
 from connector.clients.errors import ApiError
 from connector.clients.fluent import FluentClient
+from connector.context import Services
 from connector.ct_fields import FieldProfile, profile_of
-from connector.errors import ConfigError
 from connector.modules.locations.actions import channel_actions, channel_draft
 from connector.modules.locations.custom_type import ensure_type, profile_fields
 from connector.modules.locations.gone import (
-    POLICIES,
     gone_actions,
     gone_fields,
     plan_gone,
@@ -38,8 +36,8 @@ from connector.modules.locations.mapping import (
     in_network,
     plan_location,
 )
-from connector.modules.locations.options import Options, require_settings
-from connector.runtime import Runtime
+from connector.modules.locations.options import LocationsOptions
+from connector.options import require_settings
 from connector.store import fingerprints
 from connector.store.db import Store
 from connector.store.fingerprints import Stored
@@ -52,6 +50,7 @@ from connector.sync.stream import (
     Window,
     WriteOutcome,
 )
+from connector.sync.windows import updated_on
 
 log = logging.getLogger(__name__)
 
@@ -83,19 +82,6 @@ def locations_query(with_networks: bool) -> str:
         " edges { cursor node {" + fields + "} }"
         " pageInfo { hasNextPage } } }"
     )
-
-
-def fluent_time(value: datetime) -> str:
-    """A datetime as Fluent's UTC ISO-8601 form with milliseconds."""
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def updated_on(window: Window) -> dict[str, str] | None:
-    """The ``updatedOn`` DateRange of a window (None for a full run: no filter)."""
-    if window.start is None:
-        return None
-    return {"from": fluent_time(window.start), "to": fluent_time(window.end)}
 
 
 class LocationsStream(Stream):
@@ -229,13 +215,7 @@ class LocationsStream(Stream):
                 current,
             )
         except ApiError as exc:
-            if exc.transient:
-                raise
-            log.warning(
-                "locations.channel.rejected",
-                extra={"location_ref": item.key, "error": str(exc)[:300]},
-            )
-            return WriteOutcome(item.key, "failed", error=str(exc))
+            return _rejected(item, exc)
         return WriteOutcome(
             item.key, "updated" if applied else "unchanged", draft["key"]
         )
@@ -260,19 +240,25 @@ class LocationsStream(Stream):
                 current,
             )
         except ApiError as exc:
-            if exc.transient:
-                raise
-            log.warning(
-                "locations.channel.rejected",
-                extra={"location_ref": item.key, "error": str(exc)[:300]},
-            )
-            return WriteOutcome(item.key, "failed", error=str(exc))
+            return _rejected(item, exc)
         return WriteOutcome(item.key, "updated" if applied else "unchanged", key)
 
 
-def rules_from(runtime: Runtime, opts: Options) -> LocationRules:
+def _rejected(item: Planned, exc: ApiError) -> WriteOutcome:
+    """A channel write commercetools refused: the entity fails, the run goes on
+    (a transient error is raised again for the task's retry)."""
+    if exc.transient:
+        raise exc
+    log.warning(
+        "locations.channel.rejected",
+        extra={"location_ref": item.key, "error": str(exc)[:300]},
+    )
+    return WriteOutcome(item.key, "failed", error=str(exc))
+
+
+def rules_from(runtime: Services, opts: LocationsOptions) -> LocationRules:
     network = runtime.config.fluent.network_ref
-    if not opts.flag("network_filter", True):
+    if not opts.network_filter:
         network = None
     profile = profile_of(runtime.config)
     type_key = profile.key("channel_type")
@@ -282,44 +268,33 @@ def rules_from(runtime: Runtime, opts: Options) -> LocationRules:
         else {}
     )
     return LocationRules(
-        channel_key_prefix=opts.text("channel_key_prefix", "") or "",
-        locales=opts.texts("locales", ("en",)),
-        custom_type_key=opts.text("custom_type_key", type_key) or type_key,
+        channel_key_prefix=opts.channel_key_prefix,
+        locales=opts.locales,
+        custom_type_key=opts.custom_type_key or type_key,
         fluent_keys=fluent_keys,
         network_ref=network,
-        active_statuses=opts.texts("active_statuses", ("ACTIVE",)),
-        inactive_remove_inventory_supply=opts.flag(
-            "inactive_remove_inventory_supply", False
-        ),
+        active_statuses=opts.active_statuses,
+        inactive_remove_inventory_supply=opts.inactive_remove_inventory_supply,
     )
 
 
 def build(
-    runtime: Runtime, overrides: Mapping[str, Any] | None = None
+    runtime: Services, overrides: Mapping[str, Any] | None = None
 ) -> LocationsStream:
     """The stream factory of SPEC.batch; ``overrides`` replace YAML options (tests)."""
     config = runtime.config
     require_settings(config, "locations sync")
-    opts = Options("locations", {**config.options("locations"), **(overrides or {})})
+    opts = LocationsOptions.from_section(
+        {**config.options("locations"), **(overrides or {})}
+    )
     return LocationsStream(
         runtime.ct(),
         runtime.fluent(),
         rules_from(runtime, opts),
-        opts.stream(batch_size=25, max_in_flight=4, overlap_seconds=120),
-        page_size=opts.integer("page_size", 100, 1, 5000),
-        incremental=opts.flag("incremental", True),
+        opts.stream,
+        page_size=opts.page_size,
+        incremental=opts.incremental,
         store=runtime.store,
-        on_delete=on_delete(opts),
+        on_delete=opts.on_delete,
         profile=profile_of(config),
     )
-
-
-def on_delete(opts: Options) -> str:
-    """``modules.locations.on_delete``: what a gone location's channel gets."""
-    policy = opts.text("on_delete", "mark") or "mark"
-    if policy not in POLICIES:
-        raise ConfigError(
-            f"modules.locations.on_delete must be one of {', '.join(POLICIES)}, "
-            f"got {policy!r}"
-        )
-    return policy

@@ -7,7 +7,7 @@ outbound deliveries) into one grouped summary per interval (failures.py groups t
 The interval is ``schedules: {notifications-flush: <seconds>}`` (default 60).
 """
 
-from connector.modules import ModuleSpec, Periodic
+from connector.specs import ModuleSpec, Periodic
 
 SPEC = ModuleSpec(
     name="notifications",

@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from connector.context import Services
 from connector.models import utcnow
-from connector.modules.notifications.channels import Notification
 from connector.modules.notifications.failures import FailureReport, collect
-from connector.runtime import Runtime
+from connector.notify import Notification
 from connector.store import checkpoints
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ AREA_TITLES = {
 }
 
 
-def options(runtime: Runtime) -> Mapping[str, Any]:
+def options(runtime: Services) -> Mapping[str, Any]:
     section = runtime.config.extra.get("notifications")
     return section if isinstance(section, Mapping) else {}
 
@@ -98,7 +98,7 @@ def _parse(value: Any) -> datetime | None:
         return None
 
 
-def flush(runtime: Runtime) -> dict[str, Any]:
+def flush(runtime: Services) -> dict[str, Any]:
     """Send one summary of new failures; returns what happened (small dict)."""
     opts = options(runtime)
     store = runtime.store

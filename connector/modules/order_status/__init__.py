@@ -6,8 +6,8 @@ Owns: the order status routes and the CT order's states + ``fluent-order`` water
 fields. Must not: write line items or deliveries, or call any API at ingress.
 """
 
-from connector.modules import ModuleSpec
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 
 HANDLER = "order_status.update"
 ROUTE_NAMES = (

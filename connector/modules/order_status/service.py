@@ -14,29 +14,30 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from connector.dispatch import HandlerContext
+from connector.context import HandlerContext
 from connector.fluent_orders.ct_orders import (
     custom_fields,
     custom_type_id,
 )
 from connector.fluent_orders.ct_types import (
-    SETUP,
     CtType,
+    ct_setup,
     field_def,
     type_draft,
     update_order,
 )
-from connector.fluent_orders.options import merged_options
+from connector.fluent_orders.ordering import Watermark, newest
 from connector.fluent_orders.pair import load_order_pair
-from connector.modules.order_status.mapping import defaults, state_actions
-from connector.modules.order_status.ordering import OrderingRule, Watermark, newest
-from connector.modules.order_status.settings import DEFAULT_TTL_SECONDS, load_mappings
-from connector.store import fingerprints
+from connector.modules.order_status.fluent_settings import (
+    load_mappings,
+)
+from connector.modules.order_status.mapping import state_actions
+from connector.modules.order_status.options import OrderStatusOptions
+from connector.store import watermarks
 
 log = logging.getLogger(__name__)
 
 MODULE = "order_status"
-DEFAULT_TYPE_KEY = "fluent-order"
 FIELD_STATUS = "fluentOrderStatus"
 FIELD_UPDATED_ON = "fluentUpdatedOn"
 
@@ -95,24 +96,26 @@ def watermark_actions(
 
 
 def handle(ctx: HandlerContext) -> dict[str, Any]:
-    runtime = ctx.runtime
-    options = merged_options(runtime.config.options(MODULE), ctx.route.options)
-    rule = OrderingRule.from_options(options)
+    runtime = ctx.services
+    setup = ct_setup(runtime.caches)
+    options = OrderStatusOptions.from_section(
+        runtime.config.options(MODULE), ctx.route.options
+    )
+    rule = options.rule
     order, ct_order = load_order_pair(runtime, ctx.payload)
     fluent = runtime.fluent()
     ct = runtime.ct()
     mappings = load_mappings(
         fluent,
-        defaults(options.get("default_mappings")),
-        float(options.get("settings_ttl_seconds", DEFAULT_TTL_SECONDS)),
+        options.default_mappings,
+        options.settings_ttl_seconds,
+        runtime.caches.get("order_status.mappings", dict),
     )
     incoming = Watermark(order.get("status"), order.get("updatedOn"))
-    stored = fingerprints.lookup(runtime.store, MODULE, [order["ref"]]).get(
-        order["ref"]
-    )
-    stored_mark = Watermark.decode(stored.hash) if stored else None
-    type_key = options.get("order_type_key", DEFAULT_TYPE_KEY)
-    our_type = SETUP.ensure_type(ct, order_type_draft(type_key)) if type_key else None
+    stored = watermarks.lookup(runtime.store, order["ref"])
+    stored_mark = Watermark(stored.status, stored.updated_on) if stored else None
+    type_key = options.order_type_key
+    our_type = setup.ensure_type(ct, order_type_draft(type_key)) if type_key else None
     verdict: dict[str, Any] = {}
 
     def build(current: dict[str, Any]) -> list[dict[str, Any]]:
@@ -125,22 +128,23 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             other = custom_type_id(current)
             other_fields = None
             if other and (our_type is None or other != our_type.id):
-                found = SETUP.type_by_id(ct, other)
+                found = setup.type_by_id(ct, other)
                 other_fields = found.fields if found else None
             actions += watermark_actions(current, incoming, our_type, other_fields)
         return actions
 
-    updated, applied_actions = update_order(ct, ct_order, build)
+    updated, applied_actions = update_order(ct, ct_order, build, setup)
     if verdict.get("stale"):
         log.info(
             "order_status.update.stale",
             extra={"fluent_order": order["ref"], "ct_order": ct_order["id"]},
         )
     else:
-        fingerprints.save(
+        watermarks.save(
             runtime.store,
-            MODULE,
-            [fingerprints.Stored(order["ref"], ct_order["id"], incoming.encode())],
+            watermarks.StoredMark(
+                order["ref"], ct_order["id"], incoming.status, incoming.updated_on
+            ),
         )
     return {
         "fluentOrder": order["ref"],

@@ -2,7 +2,7 @@
 
 Owns the route ``commercetools.connect.order.create`` and its handler (service.py);
 mapping in mapping.py / money.py, options in options.py. The customer is ensured
-through ``connector.modules.customers.service.ensure_customer``. Must not change the
+through ``connector.fluent_customers.service.ensure_customer``. Must not change the
 CT order except the optional ``updateSyncInfo`` write-back.
 
 OrderImported is deliberately not routed by default: imported orders are usually
@@ -11,8 +11,8 @@ Add it to the route's ``types`` in the YAML file to send them too; the handler t
 both message types alike.
 """
 
-from connector.modules import ModuleSpec
 from connector.settings_file import Route
+from connector.specs import ModuleSpec
 
 SPEC = ModuleSpec(
     name="orders",

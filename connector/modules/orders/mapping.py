@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.errors import PermanentError
-from connector.modules.customers.mapping import custom_field
+from connector.fluent_customers.mapping import custom_field
 from connector.modules.orders.money import (
     amount,
     as_float,

@@ -7,11 +7,12 @@ Owns: parsing the section into ``OrderOptions`` (ConfigError naming
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.errors import ConfigError
-from connector.modules.customers.options import text
+from connector.fluent_customers.options import text
+from connector.options import field_names, reject_unknown
 
 SECTION = "modules.orders"
 ORDER_TYPES = ("HD", "CC")
@@ -54,13 +55,7 @@ class OrderOptions:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrderOptions:
         raw = dict(raw or {})
-        known = {f.name for f in fields(cls)} - {"profile_pickup_field"}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ConfigError(
-                f"{SECTION}: unknown option(s) {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(known))})"
-            )
+        reject_unknown(SECTION, raw, KEYS)
         out: dict[str, Any] = {}
         if raw.get("ref_prefix") is not None:
             if not isinstance(raw["ref_prefix"], str):
@@ -146,3 +141,8 @@ def _shipping_methods(value: Any) -> dict[str, ShippingRule]:
             raise ConfigError(f"{here}.pickupLocationRef: only for type CC")
         rules[str(name)] = ShippingRule(order_type, delivery, pickup, fulfilment)
     return rules
+
+
+# the keys ``modules.orders`` may hold (``profile_pickup_field`` is derived from the
+# field profile, never configured)
+KEYS = tuple(n for n in field_names(OrderOptions) if n != "profile_pickup_field")

@@ -20,7 +20,7 @@ from connector.clients.errors import GraphQLError
 from connector.clients.fluent import Mutation
 from connector.ct_fields import profile_of
 from connector.errors import PermanentError, TransientError
-from connector.modules.customers.service import (
+from connector.fluent_customers.service import (
     FluentCustomer,
     ensure_customer,
     is_duplicate_error,
@@ -35,8 +35,7 @@ from connector.modules.orders.options import OrderOptions
 
 if TYPE_CHECKING:
     from connector.clients.fluent import FluentClient
-    from connector.dispatch import HandlerContext
-    from connector.runtime import Runtime
+    from connector.context import HandlerContext, Services
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ CREATE = (
 )
 
 
-def options(runtime: Runtime) -> OrderOptions:
+def options(runtime: Services) -> OrderOptions:
     """The YAML options; the ``fluent`` field profile first reads the pickup location
     from "Fluent Custom Field" / "Pickup Location Ref" (connector.ct_fields)."""
     opts = OrderOptions.from_mapping(runtime.config.options(MODULE))
@@ -65,7 +64,7 @@ def options(runtime: Runtime) -> OrderOptions:
 
 def handle_event(ctx: HandlerContext) -> dict[str, Any]:
     """Route handler of ``commercetools.connect.order.create``."""
-    runtime = ctx.runtime
+    runtime = ctx.services
     runtime.config.require_ct(PURPOSE)
     runtime.config.require_fluent(PURPOSE, "FLUENT_CATALOGUE_REF")
     order = order_from_message(runtime, ctx.payload, ctx.message.resource_id)
@@ -73,7 +72,7 @@ def handle_event(ctx: HandlerContext) -> dict[str, Any]:
 
 
 def order_from_message(
-    runtime: Runtime, payload: Mapping[str, Any], resource_id: str | None
+    runtime: Services, payload: Mapping[str, Any], resource_id: str | None
 ) -> dict[str, Any]:
     """The order embedded in the message, or re-read from commercetools."""
     order = payload.get("order")
@@ -95,7 +94,7 @@ def order_from_message(
 
 
 def sync_order(
-    runtime: Runtime, order: Mapping[str, Any], opts: OrderOptions | None = None
+    runtime: Services, order: Mapping[str, Any], opts: OrderOptions | None = None
 ) -> dict[str, Any]:
     """Create the Fluent order (idempotent on its ref) and its payment transactions."""
     opts = opts or options(runtime)
@@ -140,7 +139,7 @@ def _find(client: FluentClient, ref: str) -> dict[str, Any] | None:
 
 
 def _method_key(
-    runtime: Runtime, order: Mapping[str, Any], opts: OrderOptions
+    runtime: Services, order: Mapping[str, Any], opts: OrderOptions
 ) -> str | None:
     """Key of the order's shipping method (read only when a mapping is configured)."""
     if not opts.shipping_methods:
@@ -154,7 +153,7 @@ def _method_key(
     return str(found["key"]) if found and found.get("key") else None
 
 
-def _customer(runtime: Runtime, order: Mapping[str, Any], ref: str) -> FluentCustomer:
+def _customer(runtime: Services, order: Mapping[str, Any], ref: str) -> FluentCustomer:
     """Registered customer when the order has one (and it still exists), else guest."""
     customer_id = order.get("customerId")
     if customer_id:
@@ -187,7 +186,7 @@ def _create(client: FluentClient, draft: dict[str, Any]) -> tuple[dict[str, Any]
 
 
 def load_payments(
-    runtime: Runtime, order: Mapping[str, Any]
+    runtime: Services, order: Mapping[str, Any]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Payments referenced by the order: expanded ``obj`` when present, else
     ``GET /payments/{id}``; returns (payments, ids that could not be read)."""
@@ -206,7 +205,7 @@ def load_payments(
 
 
 def _transactions(
-    runtime: Runtime,
+    runtime: Services,
     client: FluentClient,
     order: Mapping[str, Any],
     fluent_order: Mapping[str, Any],
@@ -254,7 +253,7 @@ def _transactions(
 
 
 def _record_sync_info(
-    runtime: Runtime, order: Mapping[str, Any], fluent_id: str, channel_key: str
+    runtime: Services, order: Mapping[str, Any], fluent_id: str, channel_key: str
 ) -> str:
     """Add ``syncInfo`` (channel ``sync_info_channel``, externalId = Fluent order id)
     to the CT order unless it is already there."""

@@ -7,8 +7,8 @@ status ACTIVE. Batch sync (beat and ``connector sync products``) and CT product 
 share one mapping and one fingerprint store. Options: YAML ``modules.products``.
 """
 
-from connector.modules import FULL_RUN_SECONDS, ModuleSpec
 from connector.settings_file import Route
+from connector.specs import FULL_RUN_SECONDS, ModuleSpec
 
 SPEC = ModuleSpec(
     name="products",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from connector.modules.categories.mapping import localized
+from connector.catalogue.mapping import localized
 
 from .options import GTIN_MAX, AttributeSpec, ProductOptions
 from .prices import money_value

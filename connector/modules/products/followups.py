@@ -22,9 +22,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from connector.catalogue.mapping import INACTIVE, category_key
+from connector.catalogue.writer import KINDS, Followup, FollowupFn
 from connector.clients.fluent import Mutation
-from connector.modules.categories.catalogue import KINDS, Followup, FollowupFn
-from connector.modules.categories.mapping import INACTIVE, category_key
 
 from .mapping import variant_key
 from .options import ProductOptions

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connector.modules.categories.mapping import (
+from connector.catalogue.mapping import (
     ACTIVE,
     INACTIVE,
     SUMMARY_MAX,

@@ -12,14 +12,14 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from connector.errors import ConfigError
-from connector.modules.categories.options import (
+from connector.catalogue.options import (
     DELETE_POLICIES,
     TuningSchema,
     load,
     locale_chain,
     stream_options,
 )
+from connector.errors import ConfigError
 from connector.sync.stream import StreamOptions
 
 ATTRIBUTE_TYPES = ("STRING", "TEXT", "INTEGER", "FLOAT", "BOOLEAN", "JSON")
@@ -84,6 +84,9 @@ class ProductOptionsSchema(TuningSchema):
     on_delete = fields.String(
         load_default="deactivate", validate=validate.OneOf(DELETE_POLICIES)
     )
+
+
+KEYS = tuple(ProductOptionsSchema().fields)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.dispatch import HandlerContext
+from connector.catalogue.apply import apply_records, result
+from connector.catalogue.mapping import INACTIVE
+from connector.context import HandlerContext
 from connector.errors import PermanentError
-from connector.modules.categories.apply import apply_records, result
-from connector.modules.categories.mapping import INACTIVE
 from connector.store import fingerprints
 from connector.sync.stats import SyncStats
 
@@ -29,7 +29,7 @@ DELETED = ("ProductDeleted", "ResourceDeleted")
 
 
 def handle_event(ctx: HandlerContext) -> dict[str, Any]:
-    stream = build(ctx.runtime)
+    stream = build(ctx.services)
     product_id = ctx.message.resource_id
     if not product_id:
         raise PermanentError("message has no resource id")
@@ -49,14 +49,14 @@ def handle_event(ctx: HandlerContext) -> dict[str, Any]:
             "status": "skipped",
             "reason": f"no {stream.opts.projection} projection",
         }
-    stats = apply_records(ctx.runtime.store, stream, stream.prepare([projection]))
+    stats = apply_records(ctx.services.store, stream, stream.prepare([projection]))
     return _finish(stats, "synced")
 
 
 def _deactivate(
     ctx: HandlerContext, stream: ProductStream, product_id: str
 ) -> dict[str, Any]:
-    store = ctx.runtime.store
+    store = ctx.services.store
     stream.status = INACTIVE
     projection = ctx.payload.get("currentProjection")
     if not isinstance(projection, dict):

@@ -25,17 +25,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from connector.catalogue.mapping import ACTIVE, category_ref
+from connector.catalogue.reading import window_pages, window_total
+from connector.catalogue.writer import CatalogueWriter, RecentExistence, chunks
 from connector.clients.commercetools import CommercetoolsClient, ct_in
+from connector.context import Services
 from connector.errors import ConfigError
 from connector.models import utcnow
-from connector.modules.categories.catalogue import (
-    CatalogueWriter,
-    RecentExistence,
-    chunks,
-)
-from connector.modules.categories.mapping import ACTIVE, category_ref
-from connector.modules.categories.reading import window_pages, window_total
-from connector.runtime import Runtime
 from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from connector.sync.stream import Page, Planned, Skip, Stream, Window, WriteOutcome
@@ -58,14 +54,14 @@ BATCH_RESOURCE = (
     "products"  # the batch sees unpublished products (masterData.published)
 )
 GONE_CHUNK = 100  # ids per existence check (keeps the URL short)
-_resolved: dict[tuple[str, str, str], str] = {}  # (project, resource, key) -> id
 _resolved_lock = threading.Lock()
+KeyIds = dict[tuple[str, str, str], str]  # (project, resource, key) -> id
 
 
 def resolve_keys(
-    ct: CommercetoolsClient, resource: str, keys: Sequence[str]
+    ct: CommercetoolsClient, resource: str, keys: Sequence[str], _resolved: KeyIds
 ) -> dict[str, str]:
-    """Ids of ``resource`` keys (cached per process); ConfigError for unknown keys."""
+    """Ids of ``resource`` keys (cached in ``_resolved``); ConfigError for unknown keys."""
     with _resolved_lock:
         missing = [k for k in keys if (ct.project_key, resource, k) not in _resolved]
     if missing:
@@ -88,9 +84,10 @@ def resolve_keys(
 class ProductStream(Stream):
     module = MODULE
 
-    def __init__(self, runtime: Runtime, options: ProductOptions) -> None:
+    def __init__(self, runtime: Services, options: ProductOptions) -> None:
         super().__init__(options.stream)
         self.runtime = runtime
+        self._key_ids: KeyIds = runtime.caches.get("products.key_ids", dict)
         self.opts = options
         self.ct = runtime.ct()
         self.notes = Notes()  # prices/attributes Fluent keeps (reported per entity)
@@ -246,10 +243,14 @@ class ProductStream(Stream):
             channels = [r.channel for r in rules if r.channel]
             groups = [r.customer_group for r in rules if r.customer_group]
             channel_ids = (
-                resolve_keys(self.ct, "channels", channels) if channels else {}
+                resolve_keys(self.ct, "channels", channels, self._key_ids)
+                if channels
+                else {}
             )
             group_ids = (
-                resolve_keys(self.ct, "customer-groups", groups) if groups else {}
+                resolve_keys(self.ct, "customer-groups", groups, self._key_ids)
+                if groups
+                else {}
             )
             self._rules = tuple(
                 replace(
@@ -289,7 +290,7 @@ class ProductStream(Stream):
         return outcomes
 
 
-def build(runtime: Runtime) -> ProductStream:
+def build(runtime: Services) -> ProductStream:
     """Factory named by the SPEC; MissingSetting names an absent variable."""
     config = runtime.config
     config.require_ct("products sync")

@@ -18,7 +18,7 @@ import requests
 from connector import create_app
 from connector.api.openapi import document, response_problems
 from connector.config import Config
-from connector.modules import ModuleSpec
+from connector.specs import ModuleSpec
 from connector.store import migrate, runs
 from connector.sync import Page, Planned, Skip, Stream, Window, WriteOutcome
 from tasks.base import batch_task

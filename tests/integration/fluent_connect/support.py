@@ -13,8 +13,8 @@ from typing import Any
 from connector.config import Config
 from connector.fluent_connect import settings as fs
 from connector.runtime import Runtime
-from connector.sandbox.serve import connector_env
 from connector.store import migrate
+from sandbox.serve import connector_env
 
 FROM_SETTINGS = (
     "FLUENT_CATALOGUE_REF",
@@ -50,13 +50,11 @@ def settings_env(
 @contextmanager
 def runtime_for(env: dict[str, str]) -> Iterator[Runtime]:
     migrate.upgrade(env["DATABASE_URL"])
-    fs.clear_cache()
     runtime = Runtime(Config.from_env(env, read_dotenv=False))
     try:
         yield runtime
     finally:
         runtime.store.dispose()
-        fs.clear_cache()
 
 
 def create_setting(
@@ -78,7 +76,7 @@ def create_setting(
             }
         },
     )
-    fs.clear_cache()
+    fs.snapshot_cache(runtime.caches).clear()
 
 
 def read_setting(runtime: Runtime, name: str) -> dict[str, Any]:

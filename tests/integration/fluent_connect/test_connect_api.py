@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from connector.api.openapi import response_problems
+from connector.api.openapi import document, response_problems
 from connector.models import InboundMessage
 from connector.store import messages, runs
 from tests.integration.modules.test_external_support import reconfigure
@@ -33,7 +33,9 @@ def partner_handler(ctx):
 
 def put(connected, path, headers=TOKEN):
     resp = requests.put(f"{connected.url}{path}", headers=headers, timeout=10)
-    problems = response_problems("PUT", path, resp.status_code, resp.json())
+    problems = response_problems(
+        "PUT", path, resp.status_code, resp.json(), document(connected.stack.app)
+    )
     assert problems == [], problems
     return resp
 
@@ -107,7 +109,10 @@ def test_job_names_on_the_jobs_api(connected):
     )
     assert resp.status_code == 202, resp.text
     path = "/api/v1/jobs/batch-location-sync"
-    assert response_problems("POST", path, 202, resp.json()) == []
+    assert (
+        response_problems("POST", path, 202, resp.json(), document(connected.stack.app))
+        == []
+    )
     assert resp.headers["Location"].endswith(f"/api/v1/jobs/{resp.json()['run_id']}")
     run = wait_run(connected, resp.json()["run_id"])
     assert run.module == "locations" and run.status == "succeeded"
@@ -163,7 +168,12 @@ def test_route_listing_by_section(connected):
     for path in ("/api/v1/routes", "/actuator/routes", "/actuator/handlers"):
         resp = requests.get(f"{connected.url}{path}", headers=TOKEN, timeout=10)
         assert resp.status_code == 200
-        assert response_problems("GET", path, 200, resp.json()) == []
+        assert (
+            response_problems(
+                "GET", path, 200, resp.json(), document(connected.stack.app)
+            )
+            == []
+        )
     sections = resp.json()["sections"]
     assert set(sections) == {"message", "job", "notification", "configuration"}
     customer = next(

@@ -37,7 +37,7 @@ def test_account_with_only_fluent_settings(connected, monkeypatch):
     # the running connector, with only credentials in its env (worker included)
     env = {k: v for k, v in connected.env.items() if k not in FROM_SETTINGS}
     monkeypatch.setattr(connected.runtime, "config", Config.from_env(env))
-    fs.clear_cache()  # settings read by earlier tests of this process (TTL 60 s)
+    fs.snapshot_cache(connected.runtime.caches).clear()  # read by earlier tests
     store = connected.runtime.store
     for job in (
         "batch-product-catalogue-sync",
@@ -88,4 +88,4 @@ def test_account_with_only_fluent_settings(connected, monkeypatch):
         headers=TOKEN,
     )
     assert resp.status_code == 200 and resp.json["status"] == "ignored"
-    fs.clear_cache()
+    fs.snapshot_cache(connected.runtime.caches).clear()

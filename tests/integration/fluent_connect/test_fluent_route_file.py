@@ -12,7 +12,7 @@ import requests
 
 from connector.config import Config
 from connector.errors import ConfigError
-from connector.routing import Registry
+from connector.inbound.routing import Registry
 from connector.settings_file import load_settings_file
 from tests.integration.modules.test_external_support import reconfigure
 

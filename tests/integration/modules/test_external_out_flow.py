@@ -7,9 +7,9 @@ import time
 
 from click.testing import CliRunner
 
+from connector import signing
 from connector.cli import main
-from connector.dispatch import HandlerContext
-from connector.modules.external_in import signing
+from connector.context import HandlerContext
 from connector.modules.external_out.service import queue_delivery, send
 from connector.store import messages, outbox
 from tests.integration.modules.test_external_support import (

@@ -1,6 +1,6 @@
 """Helpers of the external_in/external_out/notifications/event_errors tests (no tests).
 
-- ``Receiver``: a tiny Flask app on loopback (SandboxServer) that records every request
+- ``Receiver``: a tiny Flask app on loopback (LoopbackServer) that records every request
   and answers from a script of statuses (then 200), or with a 307 for given paths.
 - ``reconfigure``: give the RUNNING connector (its web app AND its worker thread share
   one Runtime) the routes and options of a YAML text for one test: the config, the
@@ -22,11 +22,11 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from connector import signing
 from connector.config import Config
-from connector.modules.external_in import signing
+from connector.inbound.routing import Registry
+from connector.loopback import LoopbackServer
 from connector.notify import Notifier
-from connector.routing import Registry
-from connector.sandbox.common import SandboxServer
 
 
 @dataclass
@@ -73,7 +73,7 @@ class Receiver:
                 resp.headers["Retry-After"] = "0"
             return resp
 
-        self.server = SandboxServer(app)
+        self.server = LoopbackServer(app)
 
     @property
     def url(self) -> str:

@@ -13,8 +13,6 @@ from test_locations_sync import channels, seed_locations
 from test_order_lifecycle_support import Scenario, ct_deliveries, line_fields
 
 from connector.ct_fields import IncompatibleType
-from connector.fluent_orders.ct_types import SETUP
-from connector.modules.order_status.settings import clear_cache
 from tests.support.profiles import use_profile
 
 LOCATIONS = [
@@ -45,8 +43,7 @@ INVENTORY = [
 
 @pytest.fixture
 def scenario(connected, monkeypatch) -> Scenario:
-    clear_cache()
-    SETUP.invalidate()
+    connected.runtime.caches.clear()  # types and Fluent settings of earlier tests
     use_profile(connected, monkeypatch, "fluent")
     return Scenario(connected)
 

@@ -11,8 +11,6 @@ import pytest
 import requests
 from test_order_lifecycle_support import Scenario, ct_deliveries, line_fields
 
-from connector.fluent_orders.ct_types import SETUP
-from connector.modules.order_status.settings import clear_cache
 from connector.store import messages
 from tests.support.profiles import use_profile
 
@@ -27,8 +25,6 @@ def connector_profile(connected, monkeypatch) -> None:
 
 @pytest.fixture
 def scenario(connected) -> Scenario:
-    clear_cache()  # the worker threads share this process: no mapping from a prior test
-    SETUP.invalidate()  # the CT sandbox was reset: cached type ids are gone
     return Scenario(connected)
 
 

@@ -8,8 +8,7 @@ import dataclasses
 import pytest
 from test_order_lifecycle_support import Scenario
 
-from connector.dispatch import HandlerContext
-from connector.fluent_orders.ct_types import SETUP
+from connector.context import HandlerContext
 from connector.modules.fulfilments.service import handle
 
 ROUTE = "fc.connect.order.webhook.fulfilment-update"
@@ -17,7 +16,6 @@ ROUTE = "fc.connect.order.webhook.fulfilment-update"
 
 @pytest.fixture
 def scenario(connected) -> Scenario:
-    SETUP.invalidate()
     return Scenario(connected)
 
 

@@ -8,10 +8,8 @@ import time
 import pytest
 from test_order_lifecycle_support import Scenario, line_fields
 
-from connector.fluent_orders.ct_types import SETUP
 from connector.modules.order_status.mapping import SETTING_NAMES
 from connector.modules.order_status.service import order_type_draft
-from connector.modules.order_status.settings import clear_cache
 from tests.support.profiles import use_profile
 
 ROUTE = "fc.connect.order.webhook.order-status-update"
@@ -25,8 +23,6 @@ def connector_profile(connected, monkeypatch) -> None:
 
 @pytest.fixture
 def scenario(connected) -> Scenario:
-    clear_cache()
-    SETUP.invalidate()
     return Scenario(connected)
 
 

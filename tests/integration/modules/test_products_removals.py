@@ -8,6 +8,7 @@ current projections as commercetools does."""
 from __future__ import annotations
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from connector.cli import main
@@ -300,3 +301,50 @@ def test_event_and_batch_deactivations_agree(connected) -> None:
     result = incremental(connected)
     assert result.stats.read == 1 and result.stats.written == 0
     assert calls(connected.fluent_url).get("graphql:mutation", 0) == 0
+
+
+def test_jobs_api_force_lets_a_guarded_run_through(connected) -> None:
+    """The guard's ``--force`` is also the jobs API's ``force``: a run the guard stopped
+    is re-run from the API (the real worker) without the CLI."""
+    api = ct_api(connected)
+    api.seed(
+        {
+            "messages": False,
+            "products": [
+                {"key": f"f{i}", "name": {"en": f"F{i}"}, "published": True}
+                for i in range(20)
+            ],
+        }
+    )
+    assert connected.run_sync("products").stats.created == 20
+    for i in range(10):
+        change(api, f"f{i}", {"action": "unpublish"})
+    with pytest.raises(MassRemoval):
+        connected.run_sync("products", full=True)
+
+    headers = {"X-API-Token": "test-token-1"}
+    for force in (False, True):
+        resp = requests.post(
+            f"{connected.url}/api/v1/jobs/products",
+            json={"full": True, "force": force},
+            headers=headers,
+            timeout=10,
+        )
+        assert resp.status_code == 202, resp.text
+        run_id = resp.json()["run_id"]
+        run = connected.wait_until(
+            lambda rid=run_id: (
+                (r := runs.get(connected.runtime.store, rid))
+                and r.status not in ("pending", "running")
+                and r
+            ),
+            timeout=60,
+            message=f"run {run_id} finished",
+        )
+        if not force:  # without it the worker's run is stopped by the guard too
+            assert run.status == "failed" and "max_removal_share" in run.error
+            assert set(statuses(connected, "f0").values()) == {"ACTIVE"}
+    assert run.status == "succeeded", run.error
+    for i in range(20):
+        expected = "INACTIVE" if i < 10 else "ACTIVE"
+        assert set(statuses(connected, f"f{i}").values()) == {expected}

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from connector.sandbox.commercetools.testing import CtSandboxApi
+from sandbox.commercetools.testing import CtSandboxApi
 
 CATALOGUE = "PC:MASTER:1"
 

@@ -4,7 +4,7 @@ catalogue, and helpers placing an order and reading an error code."""
 
 from __future__ import annotations
 
-from connector.sandbox.commercetools.testing import CtSandboxApi
+from sandbox.commercetools.testing import CtSandboxApi
 
 ENUM = {
     "name": "Enum",

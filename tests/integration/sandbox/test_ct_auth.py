@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from connector.sandbox.commercetools.testing import CtSandboxApi
-from connector.sandbox.defaults import CT_CLIENT_ID, CT_CLIENT_SECRET, CT_PROJECT_KEY
+from sandbox.commercetools.testing import CtSandboxApi
+from sandbox.defaults import CT_CLIENT_ID, CT_CLIENT_SECRET, CT_PROJECT_KEY
 
 
 def _api(sandbox) -> CtSandboxApi:

@@ -11,9 +11,9 @@ import pytest
 import requests
 from flask import Flask, request
 
-from connector.sandbox.commercetools.testing import CtSandboxApi
-from connector.sandbox.common import SandboxServer
-from connector.sandbox.defaults import CT_PROJECT_KEY
+from sandbox.commercetools.testing import CtSandboxApi
+from sandbox.common import SandboxServer
+from sandbox.defaults import CT_PROJECT_KEY
 
 
 class Receiver:

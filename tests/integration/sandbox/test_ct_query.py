@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from connector.sandbox.commercetools.testing import CtSandboxApi
+from sandbox.commercetools.testing import CtSandboxApi
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connector.sandbox.commercetools.testing import CtSandboxApi
+from sandbox.commercetools.testing import CtSandboxApi
 
 
 @pytest.fixture

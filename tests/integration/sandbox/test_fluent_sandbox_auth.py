@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 from test_fluent_sandbox_support import TOKEN_PARAMS, FluentClient
 
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 LOCATIONS = "{ locations(first: 1) { edges { node { ref } } } }"
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from test_fluent_sandbox_support import CATALOGUE, FluentClient
 
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 CREATE_STANDARD = """mutation($i: CreateStandardProductInput) {
   createStandardProduct(input: $i) { id ref status gtin prices { type currency value }

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from test_fluent_sandbox_support import CATALOGUE, FluentClient
 
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 EVENT = "/api/v4.1/event"
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from test_fluent_sandbox_support import FluentClient
 
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 QUERY = "{ locations(first: 1) { edges { node { ref } } } }"
 

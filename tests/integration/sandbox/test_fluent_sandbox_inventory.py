@@ -7,7 +7,7 @@ import time
 import pytest
 from test_fluent_sandbox_support import FluentClient
 
-from connector.sandbox.common import SandboxServer
+from sandbox.common import SandboxServer
 
 VP_PAGE = """query($after: String, $since: DateTime) {
   virtualPositions(catalogue: {ref: "BASE:1"}, first: 5000, after: $after,

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from test_fluent_sandbox_support import CATALOGUE, FluentClient, Receiver
 
-from connector.sandbox import defaults
-from connector.sandbox.common import SandboxServer
+from sandbox import defaults
+from sandbox.common import SandboxServer
 
 
 @pytest.fixture

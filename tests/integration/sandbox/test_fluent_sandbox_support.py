@@ -12,8 +12,8 @@ from typing import Any
 import requests
 from flask import Flask, Response, request
 
-from connector.sandbox import defaults
-from connector.sandbox.common import SandboxServer
+from sandbox import defaults
+from sandbox.common import SandboxServer
 
 TOKEN_PARAMS = {
     "username": defaults.FLUENT_USERNAME,

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from connector.cli import main
 from connector.cli_sandbox import seed_sandboxes
-from connector.sandbox.serve import start_sandboxes
+from sandbox.serve import start_sandboxes
 
 
 def test_seed_demo_and_generated_products():

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from connector.catalogue.writer import CatalogueWriter
 from connector.clients.fluent import Mutation, MutationResult
-from connector.modules.categories.catalogue import CatalogueWriter
 from connector.modules.categories.mapping import category_payload, inactive_payload
 from connector.modules.products.followups import details, make_followups
 from connector.modules.products.options import ProductOptions

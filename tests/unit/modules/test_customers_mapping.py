@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from connector.errors import ConfigError, PermanentError
-from connector.modules.customers.mapping import (
+from connector.fluent_customers.mapping import (
     changed_fields,
     plan_guest,
     plan_registered,
     username_for,
 )
-from connector.modules.customers.options import CustomerOptions
+from connector.fluent_customers.options import CustomerOptions
 
 PAYLOADS = Path(__file__).parents[2] / "payloads" / "commercetools"
 

@@ -7,9 +7,9 @@ import ipaddress
 
 import pytest
 
+from connector import signing
 from connector.clients.webhook import AddressPolicy, forbidden_reason
 from connector.errors import ConfigError
-from connector.modules.external_in import signing
 from connector.modules.external_in.options import parse_options
 from connector.modules.external_out.template import check_template, context_for, render
 

@@ -15,10 +15,10 @@ from connector.modules.event_errors.grouping import (
     group_events,
     parse_generated_on,
 )
-from connector.modules.notifications.channels import Notification, build_channels
 from connector.modules.notifications.failures import FailureReport, error_kind, group
 from connector.modules.notifications.flush import build_notification
 from connector.notify import Notifier
+from connector.notify_channels import Notification, build_channels
 
 NOTE = Notification("2 messages failed", ("a · PermanentError × 2", "b"), "failures", 2)
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from connector.errors import ConfigError
-from connector.modules.notifications.channels import Notification, build_channels
+from connector.notify_channels import Notification, build_channels
 
 
 class _Handler(socketserver.StreamRequestHandler):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connector.modules.order_status.fluent_settings import resolve
 from connector.modules.order_status.mapping import (
     DEFAULT_ORDER_MAPPING,
     SETTING_NAMES,
@@ -10,7 +11,6 @@ from connector.modules.order_status.mapping import (
     parse_setting_value,
     state_actions,
 )
-from connector.modules.order_status.settings import resolve
 
 ORDER, PAYMENT, SHIPMENT = (SETTING_NAMES[k] for k in ("order", "payment", "shipment"))
 

@@ -6,7 +6,7 @@ import pytest
 
 from connector.errors import ConfigError
 from connector.fluent_orders.ct_types import CtType
-from connector.modules.order_status.ordering import (
+from connector.fluent_orders.ordering import (
     OrderingRule,
     Watermark,
     newest,

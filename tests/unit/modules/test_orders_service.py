@@ -7,9 +7,10 @@ from types import SimpleNamespace
 import pytest
 
 from connector.config import Config
-from connector.dispatch import HandlerContext
+from connector.context import HandlerContext
 from connector.errors import MissingSetting, PermanentError
-from connector.modules.customers import service as customers
+from connector.fluent_customers import service as fluent_customers
+from connector.modules.customers import handler as customers
 from connector.modules.orders import service as orders
 from connector.runtime import Runtime
 from connector.settings_file import Route
@@ -105,6 +106,6 @@ def test_duplicate_errors_are_recognised():
     )
     texted = GraphQLError("x", [{"message": "Order with ref [A] already exists"}])
     other = GraphQLError("x", [{"message": "Product with ref [B] not found"}])
-    assert customers.is_duplicate_error(coded)
-    assert customers.is_duplicate_error(texted)
-    assert not customers.is_duplicate_error(other)
+    assert fluent_customers.is_duplicate_error(coded)
+    assert fluent_customers.is_duplicate_error(texted)
+    assert not fluent_customers.is_duplicate_error(other)

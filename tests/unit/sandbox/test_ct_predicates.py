@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connector.sandbox.commercetools.predicate_eval import compile_node
-from connector.sandbox.commercetools.predicates import (
+from sandbox.commercetools.predicate_eval import compile_node
+from sandbox.commercetools.predicates import (
     And,
     Compare,
     Contains,

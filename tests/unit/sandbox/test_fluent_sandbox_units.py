@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from connector.sandbox.fluent.grid import InventoryGrid
-from connector.sandbox.fluent.keys import process_key_pair
-from connector.sandbox.fluent.resolvers.common import (
+from sandbox.fluent.grid import InventoryGrid
+from sandbox.fluent.keys import process_key_pair
+from sandbox.fluent.resolvers.common import (
     FluentError,
     connection,
     decode_cursor,
@@ -21,7 +21,7 @@ from connector.sandbox.fluent.resolvers.common import (
     upsert_attributes,
     upsert_prices,
 )
-from connector.sandbox.fluent.store import iso, parse_iso
+from sandbox.fluent.store import iso, parse_iso
 
 ROWS = [
     {
