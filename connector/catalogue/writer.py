@@ -16,8 +16,7 @@ starting with ``_`` (never sent). Must not decide what to write (that is the map
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,34 +68,6 @@ class Followup:
 
 
 FollowupFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[Followup]]
-
-
-class RecentExistence(Mapping[Ident, bool]):
-    """Existence prefetched for the last few source pages. The pipelined engine reads
-    (and prefetches) the next page while the batches of the previous ones are still
-    being written, so one page's answers must not replace the others'. An entity of
-    an older page than that is asked again by ``CatalogueWriter.write``."""
-
-    def __init__(self, pages: int = 4) -> None:
-        self._pages: deque[Mapping[Ident, bool]] = deque(maxlen=pages)
-
-    def add(self, found: Mapping[Ident, bool]) -> None:
-        self._pages.appendleft(found)
-
-    def __getitem__(self, key: Ident) -> bool:
-        for page in tuple(self._pages):  # a snapshot: another thread may add one
-            if key in page:
-                return page[key]
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[Ident]:
-        seen: set[Ident] = set()
-        for page in tuple(self._pages):
-            seen.update(page)
-        return iter(seen)
-
-    def __len__(self) -> int:
-        return sum(len(page) for page in tuple(self._pages))
 
 
 def ident(item: Planned) -> Ident:

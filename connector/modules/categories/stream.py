@@ -17,9 +17,10 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from connector.catalogue.existence import RecentExistence
 from connector.catalogue.mapping import category_ref
 from connector.catalogue.reading import window_pages, window_total
-from connector.catalogue.writer import CatalogueWriter, RecentExistence
+from connector.catalogue.writer import CatalogueWriter
 from connector.clients.commercetools import ct_in
 from connector.context import Services
 from connector.store import fingerprints

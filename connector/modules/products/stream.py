@@ -25,9 +25,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from connector.catalogue.existence import RecentExistence
 from connector.catalogue.mapping import ACTIVE, category_ref
 from connector.catalogue.reading import window_pages, window_total
-from connector.catalogue.writer import CatalogueWriter, RecentExistence, chunks
+from connector.catalogue.writer import CatalogueWriter, chunks
 from connector.clients.commercetools import CommercetoolsClient, ct_in
 from connector.context import Services
 from connector.errors import ConfigError
