@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.clients.errors import ApiError
 from connector.config import Config
-from connector.errors import ConfigError
+from connector.errors import ConfigError, MissingSetting
 from connector.fluent_connect import settings as fs
 from connector.options import reject_unknown
 
@@ -113,18 +113,11 @@ def options(config: Config) -> Options:
 
 def fluent_ready(config: Config) -> bool:
     """Whether the Fluent credentials needed to read settings are all in the env."""
-    f = config.fluent
-    return all(
-        (
-            f.api_url,
-            f.account_id,
-            f.retailer_id,
-            f.client_id,
-            f.client_secret,
-            f.username,
-            f.password,
-        )
-    )
+    try:
+        config.require_fluent("Fluent settings")
+    except MissingSetting:
+        return False
+    return True
 
 
 def check_account(config: Config, snapshot: fs.Snapshot) -> None:
