@@ -25,7 +25,7 @@ from connector import masking
 from connector.api import ops_schemas as s
 from connector.api.auth import require_token
 from connector.api.docs import ERROR, INVALID, UNAVAILABLE, documented
-from connector.models import InboundMessage
+from connector.models import InboundMessage, SyncRun
 from connector.replay import replay
 from connector.runtime import Runtime
 from connector.status import collect_status
@@ -265,14 +265,19 @@ def list_runs() -> ResponseReturnValue:
         args = load(s.RunListQuerySchema(), request.args.to_dict())
     except ValidationError as exc:
         return invalid(exc)
-    rows, below = runs.page(
-        runtime().store,
+    rows, below = run_page(runtime(), args)
+    return jsonify(s.RunPageSchema().dump({"runs": rows, "next_cursor": below}))
+
+
+def run_page(rt: Runtime, args: dict[str, Any]) -> tuple[list[SyncRun], int | None]:
+    """One page of runs for loaded ``RunListQuerySchema`` args (API and console)."""
+    return runs.page(
+        rt.store,
         module=args.get("module"),
         status=args.get("status"),
         before_id=args.get("cursor"),
         limit=args["limit"],
     )
-    return jsonify(s.RunPageSchema().dump({"runs": rows, "next_cursor": below}))
 
 
 @bp.get("/api/v1/status")

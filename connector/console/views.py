@@ -23,13 +23,13 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
 from connector.api import ops_schemas as s
-from connector.api.messages import bulk_replay, detail, summary
+from connector.api.messages import bulk_replay, detail, run_page, summary
 from connector.console import auth, chart, csrf
 from connector.models import utcnow
 from connector.replay import replay
 from connector.runtime import Runtime
 from connector.status import collect_status
-from connector.store import message_search, messages, runs
+from connector.store import message_search, messages
 from connector.store.message_search import REPLAYABLE, MessageFilter
 
 bp = Blueprint(
@@ -229,13 +229,7 @@ def run_list() -> ResponseReturnValue:
     except ValidationError as exc:
         flash(f"Invalid filter: {exc.messages}")
         args = {"limit": 50}
-    rows, below = runs.page(
-        runtime().store,
-        module=args.get("module"),
-        status=args.get("status"),
-        before_id=args.get("cursor"),
-        limit=args["limit"],
-    )
+    rows, below = run_page(runtime(), args)
     cursor = s.RunPageSchema().dump({"runs": [], "next_cursor": below})["next_cursor"]
     modules = sorted(spec.name for spec in runtime().specs if spec.batch)
     return render_template(
