@@ -162,13 +162,13 @@ def capture_products(args: argparse.Namespace) -> None:
 
 
 # -- capture: e2e (hook installed in the ``connector sandbox`` process) ---------------
-HOOK = '''
+HOOK = """
 import os, sys
 if os.environ.get("PROFILE_SANDBOX_OUT") and sys.argv[1:2] == ["sandbox"]:
     sys.path.insert(0, os.environ["PROFILE_SANDBOX_BENCH"])
     import profile_sandbox
     profile_sandbox.install_hook(os.environ["PROFILE_SANDBOX_OUT"])
-'''
+"""
 
 
 def install_hook(path: str) -> None:
@@ -306,8 +306,10 @@ def http_client(args: argparse.Namespace) -> None:
         )
         note_token(record, resp.content, tokens)
         if str(resp.status_code) != record["status"][:3]:
-            print(f"status differs: {record['path']} {record['status']} -> "
-                  f"{resp.status_code}")
+            print(
+                f"status differs: {record['path']} {record['status']} -> "
+                f"{resp.status_code}"
+            )
 
 
 def print_table(cpu: dict[str, list[float]], control: bool) -> None:

@@ -130,7 +130,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         environ["wsgi.input"] = body
         try:
             status, headers, content = self._call(self.server.app, environ)
-        except (ConnectionError, socket.timeout) as exc:
+        except (TimeoutError, ConnectionError) as exc:
             self.close_connection = True
             self.connection_dropped(exc, environ)
             return
@@ -145,7 +145,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             self.close_connection = True
         try:
             self._send(status, headers, content)
-        except (ConnectionError, socket.timeout) as exc:
+        except (TimeoutError, ConnectionError) as exc:
             self.close_connection = True
             self.connection_dropped(exc, environ)
 

@@ -138,7 +138,9 @@ class InputCoercers:
 
         self._named[type_.name] = coerce
         for name, field in type_.fields.items():
-            has_default = field.default is not None or field.default_value is not Undefined
+            has_default = (
+                field.default is not None or field.default_value is not Undefined
+            )
             fields.append(
                 (
                     name,

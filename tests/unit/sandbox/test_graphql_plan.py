@@ -172,7 +172,7 @@ def test_defaults_and_out_names_match() -> None:
         ({"n": 1}, "$o: Outer"),
         ({"n": 1, "inner": {"a": None}}, "$o: Outer"),
         (None, "$o: Outer"),
-        (None, '$o: Outer = {n: 2}'),
+        (None, "$o: Outer = {n: 2}"),
     ):
         document = parse(f"query Q({var_def}) {{ f(o: $o) }}")
         op = document.definitions[0]
@@ -206,22 +206,42 @@ DOCUMENTS = [
                 "catalogue": {"ref": "PC:MASTER:1"},
                 "prices": [{"type": "DEFAULT", "currency": "EUR", "value": 3}],
             },
-            "i1": {"ref": "P1", "type": "DEFAULT", "name": "Dup", "gtin": "1",
-                   "catalogue": {"ref": "PC:MASTER:1"}},
+            "i1": {
+                "ref": "P1",
+                "type": "DEFAULT",
+                "name": "Dup",
+                "gtin": "1",
+                "catalogue": {"ref": "PC:MASTER:1"},
+            },
         },
     ),
-    ("mutation M($i: CreateStandardProductInput!) { createStandardProduct(input: $i)"
-     " { id } }", {}),
-    ("mutation M($i: CreateStandardProductInput) { createStandardProduct(input: $i)"
-     " { id } }", {"i": {"ref": "x"}}),
-    ("query Q($first: Int) { locations(first: $first) { edges { node { ref } } } }",
-     {"first": 2}),
-    ("query Q($first: Int) { locations(first: $first) { edges { node { ref } } } }",
-     {"first": "two"}),
-    ("query A { locations(first: 1) { edges { cursor } } }"
-     " query B { networks(first: 1) { edges { node { ref } } } }", {}),
-    ("fragment F on Location { ref } { locations(first: 1) { edges { node { ...F } } } }",
-     {}),
+    (
+        "mutation M($i: CreateStandardProductInput!) { createStandardProduct(input: $i)"
+        " { id } }",
+        {},
+    ),
+    (
+        "mutation M($i: CreateStandardProductInput) { createStandardProduct(input: $i)"
+        " { id } }",
+        {"i": {"ref": "x"}},
+    ),
+    (
+        "query Q($first: Int) { locations(first: $first) { edges { node { ref } } } }",
+        {"first": 2},
+    ),
+    (
+        "query Q($first: Int) { locations(first: $first) { edges { node { ref } } } }",
+        {"first": "two"},
+    ),
+    (
+        "query A { locations(first: 1) { edges { cursor } } }"
+        " query B { networks(first: 1) { edges { node { ref } } } }",
+        {},
+    ),
+    (
+        "fragment F on Location { ref } { locations(first: 1) { edges { node { ...F } } } }",
+        {},
+    ),
 ]
 
 
