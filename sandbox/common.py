@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .serving import KeepAliveHandler
 
 CONTROL_PREFIX = "/_sandbox"
 
@@ -254,16 +256,9 @@ def install_instrumentation(
     app.register_blueprint(bp)
 
 
-class KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1 with persistent connections, as the real APIs serve: werkzeug's
-    default HTTP/1.0 closes every connection, so each client request paid a TCP
-    connect and the server a new thread (a third of a batch sync's client CPU)."""
-
-    protocol_version = "HTTP/1.1"
-
-
 class SandboxServer:
-    """A WSGI app served by a threaded werkzeug server on loopback in a daemon thread."""
+    """A WSGI app served by a threaded werkzeug server on loopback in a daemon thread,
+    with persistent HTTP/1.1 connections (``serving.KeepAliveHandler``)."""
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app

@@ -7,7 +7,8 @@ resolver errors (``DataFetchingException``, message ``Exception while fetching d
 (/path) : ...``, field set to null, other fields and mutations unaffected) all come back
 as 200 with an ``errors`` array. Only a body that is not a GraphQL request at all (not
 JSON, no ``query`` string) is answered 400. The parsed schema is built once per process;
-parsed and validated documents are cached by query text.
+parsed and validated documents are cached by query text, each with its execution plan
+(``graphql_plan.py``: the operation, fragments and compiled variable coercers).
 
 Besides ``POST /graphql`` in the call log, each request records ``graphql:query`` or
 ``graphql:mutation`` once and ``graphql:<rootField>`` per root field selected (aliases
@@ -22,7 +23,7 @@ import threading
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import Blueprint, Response, request
 from graphql import (
@@ -38,13 +39,13 @@ from graphql import (
     SelectionSetNode,
     StringValueNode,
     build_schema,
-    execute_sync,
     parse,
     validate,
     value_from_ast_untyped,
 )
 from graphql.utilities import get_operation_ast
 
+from .graphql_plan import DocumentPlan, InputCoercers, execute_planned
 from .resolvers import FluentError, bind
 from .store import iso, parse_iso
 
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
 DOC_CACHE_SIZE = 512
+ROOT_FIELDS_PER_DOCUMENT = 16  # operation names remembered per cached document
 
 
 def _serialize_datetime(value: Any) -> str:
@@ -107,29 +109,42 @@ def schema() -> GraphQLSchema:
     return built
 
 
+class CachedDocument(NamedTuple):
+    document: DocumentNode
+    errors: list[GraphQLError]
+    plan: DocumentPlan | None  # None when the document is invalid
+    root_fields: dict[str | None, list[str]]  # per operation name (call log keys)
+
+
 class DocumentCache:
-    """Query text -> (document, validation errors); thread-safe LRU."""
+    """Query text -> parsed document, validation errors and plan; thread-safe LRU."""
 
     def __init__(self, size: int = DOC_CACHE_SIZE) -> None:
         self._lock = threading.Lock()
-        self._docs: OrderedDict[str, tuple[DocumentNode, list[GraphQLError]]] = (
-            OrderedDict()
-        )
+        self._docs: OrderedDict[str, CachedDocument] = OrderedDict()
         self._size = size
+        self._coercers: InputCoercers | None = None
 
-    def get(self, text: str) -> tuple[DocumentNode, list[GraphQLError]]:
+    def get(self, text: str) -> CachedDocument:
         with self._lock:
             hit = self._docs.get(text)
             if hit is not None:
                 self._docs.move_to_end(text)
                 return hit
+        built = schema()
         document = parse(text)  # raises GraphQLError on syntax errors
-        errors = validate(schema(), document)
+        errors = validate(built, document)
+        plan = None
+        if not errors:
+            if self._coercers is None or self._coercers.schema is not built:
+                self._coercers = InputCoercers(built)
+            plan = DocumentPlan(built, self._coercers, document)
+        entry = CachedDocument(document, errors, plan, {})
         with self._lock:
-            self._docs[text] = (document, errors)
+            self._docs[text] = entry
             if len(self._docs) > self._size:
                 self._docs.popitem(last=False)
-        return document, errors
+        return entry
 
 
 def _root_fields(
@@ -209,25 +224,28 @@ def graphql_blueprint(state: FluentSandbox) -> Blueprint:
                 {"errors": [{"message": "'variables' must be an object"}]}, 400
             )
         try:
-            document, errors = cache.get(body["query"])
+            document, errors, plan, root_fields = cache.get(body["query"])
         except GraphQLError as exc:
             return _json({"errors": [format_error(exc, "InvalidSyntax")]})
-        if errors:
+        if errors or plan is None:
             return _json(
                 {"errors": [format_error(e, "ValidationError") for e in errors]}
             )
-        operation = get_operation_ast(document, operation_name)
-        if isinstance(operation, OperationDefinitionNode):
-            state.calls.record(f"graphql:{operation.operation.value}", path="/graphql")
-            for name in _root_fields(operation.selection_set, document):
-                state.calls.record(f"graphql:{name}", path="/graphql")
+        cacheable = operation_name is None or isinstance(operation_name, str)
+        names = root_fields.get(operation_name) if cacheable else None
+        if names is None:
+            operation = get_operation_ast(document, operation_name)
+            names = []
+            if isinstance(operation, OperationDefinitionNode):
+                names.append(operation.operation.value)
+                names.extend(_root_fields(operation.selection_set, document))
+            if cacheable and len(root_fields) < ROOT_FIELDS_PER_DOCUMENT:
+                root_fields[operation_name] = names
+        for name in names:
+            state.calls.record(f"graphql:{name}", path="/graphql")
         with state.lock:
-            result = execute_sync(
-                schema(),
-                document,
-                variable_values=variables,
-                operation_name=operation_name,
-                context_value={"state": state},
+            result = execute_planned(
+                plan, document, variables, operation_name, {"state": state}
             )
         answer: dict[str, Any] = {}
         if result.errors:
