@@ -20,7 +20,9 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 from kombu import Exchange, Queue
+from kombu.transport.sqlalchemy import Channel as SqlaChannel
 from kombu.transport.sqlalchemy import Transport as SqlaTransport
+from sqlalchemy.exc import IntegrityError
 
 from connector.publish import transport_for
 from connector.runtime import Runtime
@@ -31,9 +33,34 @@ QUEUES = ("events", "batch", "default")
 BATCH_TIME_LIMIT = 3 * 3600  # hard limit of batch syncs
 
 
+class EmbeddedBrokerChannel(SqlaChannel):  # type: ignore[misc]
+    """kombu's SQLAlchemy channel, safe when two processes declare a queue at once.
+
+    kombu creates a queue's row with select-then-insert under a lock that holds only
+    within one process; the web app, the worker and its beat each declare the queues on
+    start, and the loser of that race got ``UNIQUE constraint failed: kombu_queue.name``
+    (kombu only catches OperationalError). The loser now takes the winner's row.
+    """
+
+    def _get_or_create(self, queue: str) -> Any:
+        try:
+            return super()._get_or_create(queue)
+        except IntegrityError:
+            self.session.rollback()
+            found = (
+                self.session.query(self.queue_cls)
+                .filter(self.queue_cls.name == queue)
+                .first()
+            )
+            if found is None:
+                raise
+            return found
+
+
 class EmbeddedBrokerTransport(SqlaTransport):
     """kombu's SQLAlchemy transport polling every 0.1 s (the default 1 s adds latency)."""
 
+    Channel = EmbeddedBrokerChannel
     polling_interval = 0.1
 
 
@@ -134,6 +161,9 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         settings["broker_transport"] = pooled  # one Redis client per channel
     if config.embedded_broker:
         settings["broker_transport"] = "connector.extensions:EmbeddedBrokerTransport"
+        # kombu takes the transport from a ``sqla+`` scheme before ``broker_transport``:
+        # without the prefix the URL is SQLAlchemy's and the class above is used
+        settings["broker_url"] = config.broker_url.removeprefix("sqla+")
         settings["broker_transport_options"] = {}
         config.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.update(settings)
