@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Request, current_app, jsonify, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 
 from connector.api.docs import documented
@@ -90,7 +90,7 @@ class WebhookSessionInterface(SecureCookieSessionInterface):
     webhook never uses the session, so its requests get Flask's null session (never
     saved, no cookie written; any write to it raises)."""
 
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith(WEBHOOK_PATHS):
             return self.make_null_session(app)
         return super().open_session(app, request)
