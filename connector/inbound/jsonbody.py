@@ -13,6 +13,7 @@ payload exactly what the sender sent; no real commercetools or Fluent payload ha
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 
@@ -41,10 +42,19 @@ def parse_object(raw: bytes) -> dict[str, Any]:
         raise BodyError(f"body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(value, dict):
         raise BodyError("body must be a JSON object")
-    problem = unstorable(value)
-    if problem:
-        raise BodyError(problem)
+    if _ESCAPED_UNSTORABLE.search(text):  # else no string can hold one: skip the walk
+        problem = unstorable(value)
+        if problem:
+            raise BodyError(problem)
     return value
+
+
+# In a parsed JSON text a NUL or a lone surrogate can only come from a ``\u`` escape:
+# a raw NUL (any raw control character) is invalid JSON for ``json.loads`` (strict),
+# and surrogate code points are invalid UTF-8, refused by the strict decode above. So
+# a body without ``\u0000`` or ``\ud800``-``\udfff`` (any case) holds neither; a
+# match (even an escaped backslash followed by ``u0000``) walks the value as before.
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _bad_text(text: str) -> str | None:

@@ -51,6 +51,16 @@ def load_public_key(text: str) -> rsa.RSAPublicKey:
 
 
 def _header(headers: HeaderMap, names: Iterable[str]) -> str | None:
+    """The first non-empty header of ``names`` (lower-case), any case in the request.
+
+    werkzeug's ``Headers`` (a request's) look names up case-insensitively: no copy of
+    every header per request; a plain mapping is lower-cased once."""
+    if isinstance(headers, Headers):
+        for name in names:
+            value = headers.get(name)
+            if value:
+                return value
+        return None
     lowered = {k.lower(): v for k, v in headers.items()}
     for name in names:
         if lowered.get(name):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,56 @@ class Store:
                     continue
                 conn.close()
                 raise
+        raise AssertionError("unreachable")
+
+    def execute_driver_autocommit(self, sql: str, params: Mapping[str, Any]) -> Any:
+        """``execute_autocommit`` for SQL already in the driver's dialect (psycopg):
+        the first column of the first row returned, or None.
+
+        Same per-thread autocommit connection and the same rule for a dead connection
+        (replaced once; driver errors are raised as SQLAlchemy's ``DBAPIError``
+        subclasses), but the statement runs on a cursor kept with the connection,
+        prepared by the server on first use: no compile-cache lookup, bind processing
+        or result wrapping per call (at ingress ~0.07 ms of CPU of a 0.17 ms INSERT).
+        The caller passes parameters the driver adapts as the column needs.
+        """
+        dialect = self.engine.dialect
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None)
+            if conn is None or conn.closed or conn.invalidated:
+                conn = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
+                self._local.conn = conn
+            cursor = getattr(self._local, "cursor", None)
+            if cursor is None or self._local.cursor_conn is not conn:
+                driver = conn.connection.driver_connection
+                assert driver is not None, "a checked-out connection has a driver"
+                cursor = driver.cursor()
+                self._local.cursor, self._local.cursor_conn = cursor, conn
+            try:
+                cursor.execute(sql, params, prepare=True)
+                row = cursor.fetchone()
+                return row[0] if row else None
+            except dialect.loaded_dbapi.Error as exc:
+                self._local.conn = self._local.cursor = self._local.cursor_conn = None
+                dead = dialect.is_disconnect(
+                    exc, conn.connection.dbapi_connection, None
+                )
+                if dead:
+                    conn.invalidate(exc)
+                else:
+                    conn.close()
+                if dead and attempt == 1:
+                    continue
+                raise DBAPIError.instance(
+                    sql,
+                    dict(params),
+                    exc,
+                    dialect.loaded_dbapi.Error,
+                    connection_invalidated=dead,
+                    dialect=dialect,
+                ) from exc
         raise AssertionError("unreachable")
 
     def ping(self) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -52,6 +53,23 @@ def _insert_statement(store: Store) -> Any:
     return cached
 
 
+ROW_COLUMNS = (
+    "source",
+    "message_id",
+    "name",
+    "resource_type",
+    "resource_id",
+    "route",
+    "handler",
+    "status",
+    "attempts",
+    "deliveries",
+    "payload",
+    "received_at",
+    "updated_at",
+)
+
+
 def _row(msg: NewMessage, now: datetime) -> dict[str, Any]:
     return {
         "source": msg.source,
@@ -70,10 +88,34 @@ def _row(msg: NewMessage, now: datetime) -> dict[str, Any]:
     }
 
 
+def _driver_insert(store: Store) -> str | None:
+    """On PostgreSQL with psycopg: the INSERT of ``_insert_statement`` compiled once
+    into the driver's SQL (named ``%(column)s`` parameters, the columns of ``_row``),
+    so the column list and the conflict target stay the model's. None elsewhere."""
+    cached = getattr(store, "_inbound_insert_sql", None)
+    if cached is None:
+        dialect = store.engine.dialect
+        cached = ""
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            compiled = _insert_statement(store).compile(
+                dialect=dialect, column_keys=list(ROW_COLUMNS)
+            )
+            cached = str(compiled)
+        store._inbound_insert_sql = cached  # type: ignore[attr-defined]
+    return cached or None
+
+
 def record(store: Store, msg: NewMessage) -> int | None:
     """Insert the message and commit; return its row id, or None if (source,
-    message_id) exists. One autocommit round trip (the ingress hot path)."""
-    return store.execute_autocommit(_insert_statement(store), _row(msg, utcnow()))
+    message_id) exists. One autocommit round trip (the ingress hot path): on
+    PostgreSQL a server-prepared statement on the thread's connection, with the
+    payload adapted as JSONB by psycopg (what SQLAlchemy's JSONB type sends)."""
+    row = _row(msg, utcnow())
+    sql = _driver_insert(store)
+    if sql is None:
+        return store.execute_autocommit(_insert_statement(store), row)
+    row["payload"] = Jsonb(row["payload"])
+    return store.execute_driver_autocommit(sql, row)
 
 
 def set_status(

@@ -11,7 +11,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, Request, current_app, jsonify, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 
 from connector.api.docs import documented
@@ -77,10 +78,29 @@ def fluent_connect_webhook() -> ResponseReturnValue:
     return handle("fluent")
 
 
+# Every path this blueprint serves starts with one of these.
+WEBHOOK_PATHS = ("/webhooks/", "/api/v1/fluent-connect/webhook")
+
+
+class WebhookSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions (the console's), except for webhook deliveries.
+
+    Flask opens the session of every request before it matches the URL: with a secret
+    key that builds an itsdangerous serializer and reads the cookie, per webhook. A
+    webhook never uses the session, so its requests get Flask's null session (never
+    saved, no cookie written; any write to it raises)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(WEBHOOK_PATHS):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def register_webhooks(app: Flask) -> None:
     """Mount the endpoints; external routes are checked now, so a bad option or an
     unset secret variable stops the process at start with its name."""
     app.register_blueprint(bp)
+    app.session_interface = WebhookSessionInterface()
     runtime: Runtime = app.extensions["connector"]
     for route in runtime.registry.routes:
         if route.source == "external":

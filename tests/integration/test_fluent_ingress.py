@@ -97,3 +97,34 @@ def test_ops_endpoints(stack):
     text = stack.client.get("/metrics").get_data(as_text=True)
     assert "connector_messages_handled" in text
     assert "connector_message_latency_seconds" in text
+
+
+def test_webhooks_get_the_null_session_and_the_console_a_real_one(stack):
+    from flask.sessions import NullSession
+
+    from connector.webhooks import WEBHOOK_PATHS
+
+    rules = [r.rule for r in stack.app.url_map.iter_rules()]
+    webhook_rules = [
+        r.rule
+        for r in stack.app.url_map.iter_rules()
+        if r.endpoint.startswith("webhooks.")
+    ]
+    assert webhook_rules and all(r.startswith(WEBHOOK_PATHS) for r in webhook_rules)
+    assert not [
+        r for r in rules if r.startswith(WEBHOOK_PATHS) and r not in webhook_rules
+    ]
+    iface = stack.app.session_interface
+    with stack.app.test_request_context(WEBHOOK, method="POST"):
+        from flask import request
+
+        assert isinstance(iface.open_session(stack.app, request), NullSession)
+    with stack.app.test_request_context("/console/"):
+        from flask import request
+
+        session = iface.open_session(stack.app, request)
+        assert session is not None and not isinstance(session, NullSession)
+    body = fluent_body(id="e-session")
+    resp = stack.client.post(WEBHOOK, data=body, headers=signed_headers(body))
+    assert resp.status_code == 200
+    assert "Set-Cookie" not in resp.headers

@@ -33,6 +33,27 @@ def test_accepted_handled_done(stack):
     assert handlers.EFFECTS["ORDER-100"] == 1
 
 
+def test_fast_published_task_runs_on_the_real_worker(stack, monkeypatch):
+    """On Redis the webhook's task goes through the fast publish path (not
+    ``send_task``), and the real worker consumes and runs it."""
+    fast = stack.runtime._fast_publisher()
+    outcomes: list[bool] = []
+    publish = fast.publish
+
+    def spy(*args, **kwargs):
+        outcomes.append(publish(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(fast, "publish", spy)
+    body = fluent_body(id="evt-102", entityRef="ORDER-102")
+    resp = post(stack, body)
+    assert resp.json["status"] == "accepted"
+    row = stack.wait_for(resp.json["id"])
+    assert row.status == "done", row.last_error
+    assert handlers.EFFECTS["ORDER-102"] == 1
+    assert outcomes == [stack.backend == "postgres"]  # Redis broker: fast path
+
+
 def test_alias_path_and_rotated_key(stack):
     body = fluent_body(id="evt-101", entityRef="ORDER-101")
     resp = post(

@@ -109,3 +109,46 @@ def test_ct_notification_shapes():
         )
     assert "type" in err.value.message and "resource" in err.value.message
     assert json.dumps(msg)  # payload kept whole
+
+
+def _old_parse(raw: bytes) -> str:
+    """The outcome of parsing with the full walk of every body (before the pre-check)."""
+    from connector.inbound.jsonbody import unstorable
+
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return "refused"
+    if not isinstance(value, dict):
+        return "refused"
+    return "refused" if unstorable(value) else "ok"
+
+
+def test_escape_precheck_never_skips_an_unstorable_body():
+    import random
+
+    rng = random.Random(14)
+    pieces = ["a", "é", "\x00", "\ud800", "\udbff", "\udc00", "\udfff", "\ud83d\ude00"]
+    pieces += ["\\", "u", "0000", "D800", "\\u0000", "\x1f", '"']
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        key = rng.choice(["k", text])
+        body = {key: rng.choice([text, [text, {"n": text}], 1])}
+        for raw in (
+            json.dumps(body).encode(),
+            json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"),
+            # upper-case hex digits (\uD800); keys and text upper-cased too
+            json.dumps(body).upper().replace("\\U", "\\u").encode(),
+        ):
+            try:
+                parse_object(raw)
+                outcome = "ok"
+            except BodyError:
+                outcome = "refused"
+            assert outcome == _old_parse(raw), raw
+
+
+def test_raw_nul_and_surrogate_bytes_are_refused_without_the_walk():
+    for raw in (b'{"a": "x\x00y"}', b'{"a": 1}\x00', b'{"a\xed\xa0\x80": 1}'):
+        with pytest.raises(BodyError):
+            parse_object(raw)
