@@ -288,6 +288,7 @@ class SyncEngine:
             dry_run=dry_run,
             force=force,
             guard=guard,
+            known=page.known,
         )
         if plan is None:
             return None
