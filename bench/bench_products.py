@@ -46,7 +46,6 @@ sys.path.insert(0, str(ROOT))
 
 from connector.config import Config  # noqa: E402
 from connector.runtime import Runtime  # noqa: E402
-from connector.store import migrate  # noqa: E402
 from sandbox import defaults as d  # noqa: E402
 from sandbox.serve import connector_env  # noqa: E402
 
@@ -279,6 +278,7 @@ def fresh_store(kind: str, tmp: str, query: str = "") -> tuple[str, Any]:
 def main(args: argparse.Namespace) -> None:
     import logging
 
+    from connector.store import migrate  # only here: the worker skips alembic
     from sandbox.commercetools import create_app as ct_app
     from sandbox.common import SandboxServer
     from sandbox.fluent import create_app as fluent_app

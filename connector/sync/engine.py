@@ -151,10 +151,13 @@ class SyncEngine:
                 self.stream,
                 force=force if force_removals is None else force_removals,
             )
-            with relaxed_gc(), ThreadPoolExecutor(
-                max_workers=max(1, self.stream.options.max_in_flight),
-                thread_name_prefix=f"sync-{module}",
-            ) as pool:
+            with (
+                relaxed_gc(),
+                ThreadPoolExecutor(
+                    max_workers=max(1, self.stream.options.max_in_flight),
+                    thread_name_prefix=f"sync-{module}",
+                ) as pool,
+            ):
                 scheduler = WriteScheduler(
                     pool, self.stream.write, self.stream.options.batch_size
                 )

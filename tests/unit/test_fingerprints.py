@@ -39,7 +39,9 @@ scalars = (
 )
 payloads = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(text, inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(text, inner, max_size=5)
+    ),
     max_leaves=30,
 )
 
@@ -55,7 +57,7 @@ class Colour(enum.IntEnum):
     RED = 1
 
 
-class Size(str, enum.Enum):
+class Size(enum.StrEnum):
     S = "S"
 
 

@@ -98,7 +98,11 @@ def _targets(
 
 
 def _dims(price: Mapping[str, Any]) -> Dims:
-    if "customerGroup" not in price and "channel" not in price and "country" not in price:
+    if (
+        "customerGroup" not in price
+        and "channel" not in price
+        and "country" not in price
+    ):
         return NO_DIMS  # the common base price
     return (
         _dimension(price, "customerGroup"),

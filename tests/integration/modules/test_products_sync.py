@@ -242,7 +242,9 @@ def test_product_messages_via_poller_and_webhook(connected) -> None:
     started = time.monotonic()
     assert poll(connected.runtime)["accepted"] == 1
 
-    def renamed() -> bool:  # the variants are written in the request after the product's
+    def renamed() -> (
+        bool
+    ):  # the variants are written in the request after the product's
         node = fluent_standard(connected, "city-sock")
         names = {node["name"], *(v["name"] for v in edges(node, "variants"))}
         return names == {"City Sock Pro"}

@@ -36,7 +36,10 @@ def test_document_and_variables() -> None:
         "m1: updateVariantProduct(input: $i1) { id } }"
     )
     assert variables == {"i0": {"ref": "a"}, "i1": {}}
-    assert [(r.ok, r.data) for r in results] == [(True, {"id": "1"}), (True, {"id": "2"})]
+    assert [(r.ok, r.data) for r in results] == [
+        (True, {"id": "1"}),
+        (True, {"id": "2"}),
+    ]
     assert batch_document.cache_info().currsize >= 1
 
 
