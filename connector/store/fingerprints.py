@@ -117,11 +117,11 @@ def lookup(store: Store, module: str, keys: Iterable[str]) -> dict[str, Stored]:
     with store.session() as session:
         if session.get_bind().dialect.name == "postgresql":
             for start in range(0, len(wanted), ARRAY_CHUNK):
-                rows = session.execute(
+                result = session.execute(
                     _PG_LOOKUP,
                     {"module": module, "keys": wanted[start : start + ARRAY_CHUNK]},
                 )
-                for key, ref, digest in rows:
+                for key, ref, digest in result:
                     found[key] = Stored(key, ref, digest)
             return found
         for start in range(0, len(wanted), LOOKUP_CHUNK):
