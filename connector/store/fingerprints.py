@@ -119,8 +119,10 @@ def lookup(store: Store, module: str, keys: Iterable[str]) -> dict[str, Stored]:
     with store.session() as session:
         if session.get_bind().dialect.name == "postgresql":
             for start in range(0, len(wanted), ARRAY_CHUNK):
-                chunk = json.dumps(wanted[start : start + ARRAY_CHUNK])
-                result = session.execute(_PG_LOOKUP, {"module": module, "keys": chunk})
+                keys_json = json.dumps(wanted[start : start + ARRAY_CHUNK])
+                result = session.execute(
+                    _PG_LOOKUP, {"module": module, "keys": keys_json}
+                )
                 for key, ref, digest in result:
                     found[key] = Stored(key, ref, digest)
             return found
