@@ -18,6 +18,10 @@ Per phase: wall time, entities/s, CT read calls (GET), Fluent write requests (Gr
 requests containing mutations) and read requests, entities written, and the worker's
 peak RSS. Run: ``.venv/bin/python bench/bench_products.py`` (``--products``,
 ``--variants``, ``--batch-size``, ``--max-in-flight``, ``--store``, ``--latency-ms``).
+``--profile DIR`` writes a cProfile stats file per worker phase (``DIR/<phase>.pstats``,
+every thread of the worker merged: the main thread plans, the pool threads write; CPU
+time per thread, not wall time); read
+it with ``python -m pstats`` or ``pstats.Stats(path).sort_stats("tottime")``.
 """
 
 from __future__ import annotations
@@ -42,7 +46,6 @@ sys.path.insert(0, str(ROOT))
 
 from connector.config import Config  # noqa: E402
 from connector.runtime import Runtime  # noqa: E402
-from connector.store import migrate  # noqa: E402
 from sandbox import defaults as d  # noqa: E402
 from sandbox.serve import connector_env  # noqa: E402
 
@@ -70,6 +73,52 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+class ThreadProfiles:
+    """cProfile of every thread of the worker: ``cProfile`` only sees the thread that
+    enabled it, and the engine writes on pool threads. ``threading.setprofile`` hands
+    each new thread a hook whose first call enables that thread's own profiler; the
+    stats of all of them are merged at the end. Times are each thread's CPU time
+    (``time.thread_time``), not wall time: a call waiting for the network, the
+    database or the GIL costs nothing here."""
+
+    def __init__(self) -> None:
+        import cProfile
+        import threading
+
+        self._new = lambda: cProfile.Profile(time.thread_time)
+        self._lock = threading.Lock()
+        self.profiles: list[Any] = []
+        self.main = self._start()
+        threading.setprofile(self._hook)
+
+    def _start(self) -> Any:
+        profile = self._new()
+        with self._lock:
+            self.profiles.append(profile)
+        profile.enable()
+        return profile
+
+    def _hook(self, frame: Any, event: str, arg: Any) -> None:
+        sys.setprofile(None)
+        self._start()
+
+    def dump(self, path: str) -> None:
+        import pstats
+        import threading
+
+        threading.setprofile(None)  # type: ignore[arg-type]
+        self.main.disable()
+        stats: pstats.Stats | None = None
+        for profile in self.profiles:
+            profile.snapshot_stats()
+            if stats is None:
+                stats = pstats.Stats(profile)
+            else:
+                stats.add(profile)
+        assert stats is not None
+        stats.dump_stats(path)
+
+
 def worker(args: argparse.Namespace) -> None:
     from connector.modules.categories.options import CategoryOptions
     from connector.modules.categories.stream import CategoryStream
@@ -91,9 +140,12 @@ def worker(args: argparse.Namespace) -> None:
         )
     else:
         stream = ProductStream(runtime, ProductOptions.from_mapping(tuning, catalogue))
+    profiles = ThreadProfiles() if args.profile_out else None
     started = time.perf_counter()
     result = SyncEngine(runtime.store, stream).run(full=args.full, trigger="bench")
     wall = time.perf_counter() - started
+    if profiles is not None:
+        profiles.dump(args.profile_out)
     peak_kb = peak_rss_kb()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
@@ -126,6 +178,7 @@ def run_phase(
     fluent_url: str,
     module: str,
     full: bool,
+    phase: str = "",
 ) -> dict[str, Any]:
     reset_calls(ct_url, fluent_url)
     parent = resource.getrusage(resource.RUSAGE_SELF)
@@ -144,6 +197,10 @@ def run_phase(
     ]
     if full:
         cmd.append("--full")
+    if args.profile and phase:
+        os.makedirs(args.profile, exist_ok=True)
+        name = phase.replace(" ", "-").replace("%", "pct")
+        cmd += ["--profile-out", os.path.join(args.profile, f"{name}.pstats")]
     proc = subprocess.run(
         cmd,
         env={**os.environ, "BENCH_ENV": json.dumps(env)},
@@ -221,6 +278,7 @@ def fresh_store(kind: str, tmp: str, query: str = "") -> tuple[str, Any]:
 def main(args: argparse.Namespace) -> None:
     import logging
 
+    from connector.store import migrate  # only here: the worker skips alembic
     from sandbox.commercetools import create_app as ct_app
     from sandbox.common import SandboxServer
     from sandbox.fluent import create_app as fluent_app
@@ -261,7 +319,9 @@ def main(args: argparse.Namespace) -> None:
         phases = [("full", True), ("no-change full", True), ("no-change incr", False)]
         results = {}
         for name, full in phases:
-            results[name] = run_phase(args, env, ct.url, fluent.url, "products", full)
+            results[name] = run_phase(
+                args, env, ct.url, fluent.url, "products", full, name
+            )
             report(name, results[name], args)
         mutated = requests.post(
             f"{ct.url}/_sandbox/products/mutate",
@@ -269,7 +329,9 @@ def main(args: argparse.Namespace) -> None:
             timeout=600,
         ).json()["mutated"]
         name = f"{args.change_fraction:.0%} changed"
-        results[name] = run_phase(args, env, ct.url, fluent.url, "products", False)
+        results[name] = run_phase(
+            args, env, ct.url, fluent.url, "products", False, name
+        )
         report(name, results[name], args)
         expected = mutated * (1 + args.variants)
         s = results[name]["stats"]
@@ -334,7 +396,15 @@ def parse() -> argparse.Namespace:
         help="query string for the PostgreSQL URL, e.g. "
         "'options=-c%%20plan_cache_mode%%3Dforce_custom_plan'",
     )
+    p.add_argument(
+        "--profile",
+        metavar="DIR",
+        default="",
+        help="write a cProfile stats file per products phase (DIR/<phase>.pstats, "
+        "all worker threads merged; the profiler slows the worker)",
+    )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--profile-out", default="", help=argparse.SUPPRESS)
     p.add_argument("--module", default="products", help=argparse.SUPPRESS)
     p.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args()

@@ -7,6 +7,7 @@ A GraphQL response with ``errors`` is a failure (``GraphQLError``), except in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,21 @@ def _error_text(err: dict[str, Any]) -> str:
     code = ext.get("code") or ext.get("errorCode") or ext.get("classification")
     message = str(err.get("message", err))
     return f"{code}: {message}" if code else message
+
+
+@functools.lru_cache(maxsize=256)
+def batch_document(shape: tuple[tuple[str, str, str], ...]) -> str:
+    """The document of a batch of (name, input type, selection) mutations, aliased
+    m0..mN with variables $i0..$iN. A sync sends the same few shapes (a batch of 25
+    creates, their status updates...) thousands of times: built once per shape."""
+    params = ", ".join(
+        f"$i{i}: {input_type}" for i, (_, input_type, _) in enumerate(shape)
+    )
+    fields = " ".join(
+        f"m{i}: {name}(input: $i{i}) {{ {selection} }}"
+        for i, (name, _, selection) in enumerate(shape)
+    )
+    return f"mutation Batch({params}) {{ {fields} }}"
 
 
 class FluentClient(ApiClient):
@@ -137,13 +153,20 @@ class FluentClient(ApiClient):
         """Send several mutations in one request (aliased m0..mN, run in order)."""
         if not mutations:
             return []
-        params, fields, variables = [], [], {}
-        for i, m in enumerate(mutations):
-            params.append(f"$i{i}: {m.input_type}")
-            fields.append(f"m{i}: {m.name}(input: $i{i}) {{ {m.selection} }}")
-            variables[f"i{i}"] = m.input
-        query = f"mutation Batch({', '.join(params)}) {{ {' '.join(fields)} }}"
+        query = batch_document(
+            tuple((m.name, m.input_type, m.selection) for m in mutations)
+        )
+        variables = {f"i{i}": m.input for i, m in enumerate(mutations)}
         data, errors = self.graphql_raw(query, variables)
+        if (
+            not errors and data is not None
+        ):  # the usual answer: every alias has a result
+            values = [data.get(f"m{i}") for i in range(len(mutations))]
+            if None not in values:
+                return [
+                    MutationResult(m, value, None)
+                    for m, value in zip(mutations, values, strict=True)
+                ]
         by_alias: dict[str, list[str]] = {}
         general: list[str] = []
         for err in errors:

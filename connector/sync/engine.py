@@ -6,7 +6,8 @@ entities in batches of ``batch_size`` with at most ``max_in_flight`` requests at
 fingerprints of what was written, then advance the checkpoint to the page cursor. The
 next page is read and planned while the current one is written; a page is
 checkpointed only once all its writes are done. A crash resumes inside the same window
-after the last saved page. Memory holds two pages at a time.
+after the last saved page. Memory holds two pages at a time. The cycle collector runs
+less often during a run (``sync.gc_policy``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from connector.models import utcnow
 from connector.store import checkpoints, runs
 from connector.store.db import Store
+from connector.sync.gc_policy import relaxed_gc
 from connector.sync.hooks import hooks_of, next_since, plan_with_hooks
 from connector.sync.pipeline import PageWork, WriteScheduler, finish_page
 from connector.sync.removals import MassRemoval, RemovalGuard
@@ -149,10 +151,13 @@ class SyncEngine:
                 self.stream,
                 force=force if force_removals is None else force_removals,
             )
-            with ThreadPoolExecutor(
-                max_workers=max(1, self.stream.options.max_in_flight),
-                thread_name_prefix=f"sync-{module}",
-            ) as pool:
+            with (
+                relaxed_gc(),
+                ThreadPoolExecutor(
+                    max_workers=max(1, self.stream.options.max_in_flight),
+                    thread_name_prefix=f"sync-{module}",
+                ) as pool,
+            ):
                 scheduler = WriteScheduler(
                     pool, self.stream.write, self.stream.options.batch_size
                 )
@@ -288,6 +293,7 @@ class SyncEngine:
             dry_run=dry_run,
             force=force,
             guard=guard,
+            known=page.known,
         )
         if plan is None:
             return None

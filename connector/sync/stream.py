@@ -32,6 +32,10 @@ class Window:
 class Page:
     records: list[Any]
     cursor: str | None  # resume after this page
+    # the stored fingerprints of every key ``plan`` yields for these records, when the
+    # stream already looked them up while reading the page (to prefetch existence):
+    # the engine then does not look them up again. None: the engine looks them up.
+    known: Mapping[str, Stored] | None = None
 
 
 @dataclass

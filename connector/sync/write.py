@@ -60,10 +60,14 @@ def plan_write(
     dry_run: bool = False,
     force: bool = False,
     guard: RemovalGuard | None = None,
+    known: Mapping[str, Stored] | None = None,
 ) -> WritePlan | None:
-    """The planning half: one fingerprint lookup, change detection, the mass-removal
-    guard and, in a dry run, the plan listing (then None: nothing to write)."""
-    known = fingerprints.lookup(store, stream.module, (p.key for p in planned))
+    """The planning half: one fingerprint lookup (unless ``known`` holds the stored
+    fingerprints of every planned key: ``Page.known``), change detection, the
+    mass-removal guard and, in a dry run, the plan listing (then None: nothing to
+    write)."""
+    if known is None:
+        known = fingerprints.lookup(store, stream.module, (p.key for p in planned))
     hashes = {p.key: fingerprints.fingerprint(p.payload) for p in planned}
     changed = [
         p

@@ -182,3 +182,37 @@ def test_force_rewrites_unchanged_entities_as_updates(store):
     result = SyncEngine(store, forced).run(full=True, force=True)
     assert sorted(forced.written) == [f"id-{i:03d}" for i in range(4)]
     assert result.stats.updated == 4 and result.stats.unchanged == 0
+
+
+class KnownStream(MemoryStream):
+    """Hands the engine the fingerprints it looked up while reading (Page.known)."""
+
+    def __init__(self, records: list[dict[str, Any]], store: Store) -> None:
+        super().__init__(records)
+        self.store = store
+
+    def pages(self, window: Window) -> Iterator[Page]:
+        for page in super().pages(window):
+            keys = [r["id"] for r in page.records if not r.get("skip")]
+            known = fingerprints.lookup(self.store, self.module, keys)
+            yield Page(page.records, page.cursor, known)
+
+
+def test_page_known_replaces_the_engine_lookup(store, monkeypatch):
+    SyncEngine(store, MemoryStream(records(6))).run()
+    looked_up: list[list[str]] = []
+    real = fingerprints.lookup
+
+    def counting(st, module, keys):
+        keys = list(keys)
+        looked_up.append(keys)
+        return real(st, module, keys)
+
+    monkeypatch.setattr(fingerprints, "lookup", counting)
+    data = records(6)
+    data[2] = {**data[2], "value": 99}
+    stream = KnownStream(data, store)
+    result = SyncEngine(store, stream).run(full=True)
+    # one lookup per page (the stream's), none by the engine; change detection holds
+    assert len(looked_up) == stream.pages_read == 2
+    assert stream.written == ["id-002"] and result.stats.unchanged == 5

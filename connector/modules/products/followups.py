@@ -52,6 +52,8 @@ class Notes:
             self._notes[(kind, ref)] = note
 
     def pop(self, kind: str, ref: str) -> str | None:
+        if not self._notes:  # the usual case, without the lock: a note for this
+            return None  # entity was added by this thread, before its write returned
         with self._lock:
             return self._notes.pop((kind, ref), None)
 

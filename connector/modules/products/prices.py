@@ -15,6 +15,7 @@ earlier rule is not overwritten. Must not do I/O.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -72,6 +73,64 @@ def _dimension(price: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+Dims = tuple[str | None, str | None, str | None]  # the values of DIMENSIONS
+Entry = tuple[Any, Dims, Mapping[str, Any]]  # (currency code, dims, price)
+NO_DIMS: Dims = (None, None, None)
+
+
+@functools.lru_cache(maxsize=256)
+def _targets(
+    customer_group: str | None, channel: str | None, country: str | None
+) -> tuple[Dims, ...]:
+    """The dims a matching price must have, in selection order: for each scope of
+    ``ORDER`` the rule asks all parts of, the wanted values on the scope's dimensions
+    and None on the others ("must not carry parts the scope lacks")."""
+    wanted = dict(zip(DIMENSIONS, (customer_group, channel, country), strict=True))
+    return tuple(
+        (
+            wanted["customerGroup"] if "customerGroup" in scope else None,
+            wanted["channel"] if "channel" in scope else None,
+            wanted["country"] if "country" in scope else None,
+        )
+        for scope in ORDER
+        if all(wanted[d] is not None for d in scope)
+    )
+
+
+def _dims(price: Mapping[str, Any]) -> Dims:
+    if (
+        "customerGroup" not in price
+        and "channel" not in price
+        and "country" not in price
+    ):
+        return NO_DIMS  # the common base price
+    return (
+        _dimension(price, "customerGroup"),
+        _dimension(price, "channel"),
+        _dimension(price, "country"),
+    )
+
+
+def _entries(prices: Sequence[Mapping[str, Any]], now: datetime) -> list[Entry]:
+    """The prices valid at ``now`` with their currency and dims, each read once (the
+    selection then compares tuples instead of re-reading every price per scope)."""
+    return [
+        ((p.get("value") or {}).get("currencyCode"), _dims(p), p)
+        for p in prices
+        if _valid(p, now)
+    ]
+
+
+def _first(
+    entries: Sequence[Entry], currency: str, targets: Sequence[Dims]
+) -> Mapping[str, Any] | None:
+    for target in targets:
+        for code, dims, price in entries:
+            if dims == target and code == currency:
+                return price
+    return None
+
+
 def select_price(
     prices: Sequence[Mapping[str, Any]],
     currency: str,
@@ -82,25 +141,8 @@ def select_price(
     customer_group_id: str | None = None,
 ) -> Mapping[str, Any] | None:
     """The price commercetools' selection order picks, or None."""
-    wanted = {
-        "customerGroup": customer_group_id,
-        "channel": channel_id,
-        "country": country,
-    }
-    candidates = [
-        p
-        for p in prices
-        if (p.get("value") or {}).get("currencyCode") == currency and _valid(p, now)
-    ]
-    for scope in ORDER:
-        if any(wanted[d] is None for d in scope):
-            continue
-        for price in candidates:
-            if all(_dimension(price, d) == wanted[d] for d in scope) and all(
-                _dimension(price, d) is None for d in DIMENSIONS if d not in scope
-            ):
-                return price
-    return None
+    targets = _targets(customer_group_id, channel_id, country)
+    return _first(_entries(prices, now), currency, targets)
 
 
 def select_prices(
@@ -109,28 +151,17 @@ def select_prices(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """Fluent prices of one variant by the configured rules."""
-    prices = list(prices or [])
-    present = sorted(
-        {
-            p["value"]["currencyCode"]
-            for p in prices
-            if isinstance((p.get("value") or {}).get("currencyCode"), str)
-        }
-    )
+    entries = _entries(prices or [], now)
+    # a currency with no valid price yields nothing, so the valid ones are enough
+    present = sorted({code for code, _, _ in entries if isinstance(code, str)})
     out: list[dict[str, Any]] = []
     filled: set[tuple[str, str]] = set()
     for rule in rules:
+        targets = _targets(rule.customer_group_id, rule.channel_id, rule.country)
         for currency in [rule.currency] if rule.currency else present:
             if (rule.type, currency) in filled:
                 continue
-            price = select_price(
-                prices,
-                currency,
-                now=now,
-                country=rule.country,
-                channel_id=rule.channel_id,
-                customer_group_id=rule.customer_group_id,
-            )
+            price = _first(entries, currency, targets)
             if price is None:
                 continue
             value = price["value"]

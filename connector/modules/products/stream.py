@@ -108,6 +108,7 @@ class ProductStream(Stream):
         self._exists = RecentExistence()
         # id(record) -> (record, plan) of the current page
         self._planned: dict[int, tuple[Any, list[Planned | Skip]]] = {}
+        self._known: dict[str, Stored] | None = None  # fingerprints of that page
 
     def scope(self) -> str:
         return f"ct:{self.ct.project_key}"
@@ -141,10 +142,10 @@ class ProductStream(Stream):
                 refs.update(product_ref(p) for p in results)
             last = results[-1]["id"]
             records = [product_record(p, self.opts.projection) for p in results]
-            yield Page(self.prepare(records), last)
+            yield Page(self.prepare(records), last, self._known)
         if sweep:
             for gone in self._vanished(seen, refs):
-                yield Page(self.prepare_gone(gone), last)
+                yield Page(self.prepare_gone(gone), last, self._known)
 
     def _vanished(
         self, seen: set[str], refs: set[str]
@@ -214,6 +215,7 @@ class ProductStream(Stream):
         known = fingerprints.lookup(
             self.runtime.store, MODULE, (p.key for p in planned)
         )
+        self._known = known  # the page's Page.known: the engine does not ask again
         self._exists.add(self.writer.prefetch(planned, known))
 
     def _resolve_categories(self, products: list[dict[str, Any]]) -> None:
