@@ -10,7 +10,9 @@ order status update, as Fluent sends them) at a steady rate (open loop, default 
 and measures, per webhook, the time from sending it to its handler having written the
 CT order (``inbound_messages.finished_at``; the handler finishes after the CT update).
 
-Prints p50/p90/p99/max overall and per route, failures, and a check of the CT orders.
+Prints p50/p90/p99/max overall and per route, failures, a check of the CT orders, and
+the CPU time each process of the chain spent over the timed phase (psutil, per webhook
+and as % of a core; the machine's total busy time shows what other work competed).
 Not a test. Run: ``.venv/bin/python bench/bench_e2e.py`` (``--rate``, ``--duration``,
 ``--latency-ms``, ``--pool`` (alias ``--worker-pool``), ``--worker-concurrency``). Also
 prints the worker's total RSS (main process + pool children) after the run.
@@ -34,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 BENCH = Path(__file__).resolve().parent
@@ -241,6 +244,23 @@ def finished_rows(database_url: str) -> list[tuple[str, str, str, datetime | Non
         ).fetchall()
 
 
+def wait_finished(database_url: str, expected: int, timeout: float = 120) -> None:
+    """Until ``expected`` rows exist and all are done or failed (one cheap count per
+    0.5 s on one connection, so the wait adds next to no load to the chain)."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as c:
+        while time.monotonic() < deadline:
+            total, final = c.execute(
+                "SELECT count(*), count(*) FILTER (WHERE status IN ('done', 'failed'))"
+                " FROM inbound_messages"
+            ).fetchone()
+            if total >= expected and final == total:
+                return
+            time.sleep(0.5)
+
+
 def group_rss_mb(pgid: int) -> tuple[float, float]:
     """(RSS, PSS) in MB summed over a process group (Linux /proc).
 
@@ -261,6 +281,99 @@ def group_rss_mb(pgid: int) -> tuple[float, float]:
         except (OSError, ValueError, IndexError):
             continue
     return rss / 1024, pss / 1024
+
+
+ROLES = (
+    "load generator (this process)",
+    "gunicorn (master + workers)",
+    "celery worker main",
+    "celery pool children",
+    "sandbox process",
+    "postgresql (this db's backends)",
+    "redis-server (shared)",
+)
+
+
+def _cpu(proc: psutil.Process) -> float:
+    try:
+        t = proc.cpu_times()
+        return t.user + t.system
+    except psutil.Error:
+        return 0.0
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def cpu_sample(procs: list[subprocess.Popen], db_name: str) -> dict[str, dict]:
+    """CPU seconds (user + system) per role, per pid, at this moment.
+
+    The worker's pool children are counted live plus the main process's
+    ``children_user/system`` (children it already reaped, e.g. after
+    ``--max-tasks-per-child``). PostgreSQL counts the backends connected to this
+    benchmark's database (a backend that exits between two samples is lost); Redis is
+    shared with anything else on the machine.
+    """
+    sandbox, web, worker = procs[0].pid, procs[1].pid, procs[2].pid
+    out: dict[str, dict] = {role: {} for role in ROLES}
+    me = psutil.Process()
+    out[ROLES[0]][me.pid] = _cpu(me)
+    for p in _tree(web):
+        out[ROLES[1]][p.pid] = _cpu(p)
+    try:
+        main = psutil.Process(worker)
+        t = main.cpu_times()
+        out[ROLES[2]][worker] = t.user + t.system
+        out[ROLES[3]]["reaped"] = t.children_user + t.children_system
+        for p in main.children(recursive=True):
+            out[ROLES[3]][p.pid] = _cpu(p)
+    except psutil.Error:
+        pass
+    for p in _tree(sandbox):
+        out[ROLES[4]][p.pid] = _cpu(p)
+    for p in psutil.process_iter(["name", "cmdline"]):
+        name = p.info["name"] or ""
+        cmd = " ".join(p.info["cmdline"] or [])
+        if name.startswith("postgres") and f" {db_name} " in f"{cmd} ":
+            out[ROLES[5]][p.pid] = _cpu(p)
+        elif name.startswith("redis-server"):
+            out[ROLES[6]][p.pid] = _cpu(p)
+    return out
+
+
+def cpu_delta(before: dict[str, dict], after: dict[str, dict]) -> dict[str, float]:
+    """Seconds per role between two samples (a pid new in ``after`` counts from 0)."""
+    return {
+        role: sum(v - before[role].get(k, 0.0) for k, v in after[role].items())
+        for role in ROLES
+    }
+
+
+def print_cpu(delta: dict[str, float], machine: float, wall: float, n: int) -> None:
+    print(f"\nCPU per webhook over the timed phase ({n} webhooks, {wall:.1f} s):")
+    print(f"{'process':<34} {'cpu s':>7} {'ms/webhook':>11} {'% of a core':>12}")
+    ours = 0.0
+    for role in ROLES:
+        sec = delta[role]
+        ours += sec
+        print(
+            f"{role:<34} {sec:>7.2f} {1000 * sec / max(n, 1):>11.2f}"
+            f" {100 * sec / max(wall, 1e-9):>11.0f}%"
+        )
+    print(
+        f"{'total (the chain)':<34} {ours:>7.2f} {1000 * ours / max(n, 1):>11.2f}"
+        f" {100 * ours / max(wall, 1e-9):>11.0f}%"
+    )
+    print(
+        f"machine busy (all processes): {machine:.1f} s of"
+        f" {wall * (os.cpu_count() or 1):.1f} s; others (not the chain):"
+        f" {max(0.0, machine - ours):.1f} s"
+    )
 
 
 def pct(values: list[float], p: float) -> float:
@@ -414,16 +527,14 @@ def main() -> None:
         drive(web_port, warm, args.rate)
         time.sleep(3)
         print(f"driving {len(timed)} webhooks at {args.rate:.0f}/s...", flush=True)
+        cpu_before, machine_before = cpu_sample(procs, db_name), psutil.cpu_times()
+        cpu_started = time.monotonic()
         sent, errors, wall = drive(web_port, timed, args.rate)
+        wait_finished(database_url, len(hooks))
+        cpu_after, machine_after = cpu_sample(procs, db_name), psutil.cpu_times()
+        cpu_wall = time.monotonic() - cpu_started
         timed_ids = {ident for ident, _, _ in timed}
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            rows = [x for x in finished_rows(database_url) if x[0] in timed_ids]
-            if len(rows) == len(timed_ids) and all(
-                x[2] in ("done", "failed") for x in rows
-            ):
-                break
-            time.sleep(0.5)
+        rows = [x for x in finished_rows(database_url) if x[0] in timed_ids]
         rss = group_rss_mb(procs[-1].pid)
         after = {o["orderNumber"]: o for o in ct_orders(ct_url, http)}
     finally:
@@ -486,6 +597,12 @@ def main() -> None:
         f"CT orders fully updated (Confirmed, Ready, delivery, line progress): "
         f"{complete}/{len(timed_orders)}"
     )
+    idle = ("idle", "iowait", "guest", "guest_nice")  # guest time is in user too
+    busy = [
+        sum(getattr(t, f) for f in t._fields if f not in idle)
+        for t in (machine_before, machine_after)
+    ]
+    print_cpu(cpu_delta(cpu_before, cpu_after), busy[1] - busy[0], cpu_wall, len(timed))
     p50 = statistics.median(lat["all"]) if lat.get("all") else float("inf")
     print(f"target p50 <= 250 ms: {'met' if p50 <= 250 else 'MISSED'}")
 
