@@ -376,6 +376,28 @@ def print_cpu(delta: dict[str, float], machine: float, wall: float, n: int) -> N
     )
 
 
+def api_calls(urls: dict[str, str], http: requests.Session) -> dict[str, int]:
+    """Calls per '<sandbox> <METHOD> <endpoint>' so far (the sandboxes' call log)."""
+    out: dict[str, int] = {}
+    for name, url in urls.items():
+        counts = http.get(f"{url}/_sandbox/calls", timeout=30).json()["counts"]
+        for key, n in counts.items():
+            if "/_sandbox/" not in key:
+                out[f"{name} {key}"] = n
+    return out
+
+
+def print_calls(before: dict[str, int], after: dict[str, int], n: int) -> None:
+    delta = {k: v - before.get(k, 0) for k, v in after.items()}
+    delta = {k: v for k, v in delta.items() if v}
+    # the Fluent sandbox also counts each GraphQL operation ("graphql:order") under
+    # its POST /graphql: only "<sandbox> <METHOD> <path>" keys are HTTP calls
+    total = sum(v for k, v in delta.items() if k.split()[1].isupper())
+    print(f"\nAPI calls per webhook: {total / max(n, 1):.2f} ({total} HTTP calls)")
+    for key, count in sorted(delta.items(), key=lambda kv: -kv[1]):
+        print(f"  {count / max(n, 1):6.2f}  {key}")
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(p * len(ordered))) - 1))]
@@ -395,6 +417,11 @@ def main() -> None:
         help="Celery pool of the worker",
     )
     parser.add_argument("--worker-concurrency", type=int, default=16)
+    parser.add_argument(
+        "--worker-app",
+        default="tasks.worker",
+        help="the worker's -A module (e.g. one that wraps tasks.worker in a profiler)",
+    )
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument(
         "--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres"
@@ -486,7 +513,7 @@ def main() -> None:
                 [
                     str(VENV_BIN / "celery"),
                     "-A",
-                    "tasks.worker",
+                    args.worker_app,
                     "worker",
                     "-Q",
                     "events,default",
@@ -527,12 +554,15 @@ def main() -> None:
         drive(web_port, warm, args.rate)
         time.sleep(3)
         print(f"driving {len(timed)} webhooks at {args.rate:.0f}/s...", flush=True)
+        sandboxes = {"ct": ct_url, "fluent": fluent_url}
+        calls_before = api_calls(sandboxes, http)
         cpu_before, machine_before = cpu_sample(procs, db_name), psutil.cpu_times()
         cpu_started = time.monotonic()
         sent, errors, wall = drive(web_port, timed, args.rate)
         wait_finished(database_url, len(hooks))
         cpu_after, machine_after = cpu_sample(procs, db_name), psutil.cpu_times()
         cpu_wall = time.monotonic() - cpu_started
+        calls_after = api_calls(sandboxes, http)
         timed_ids = {ident for ident, _, _ in timed}
         rows = [x for x in finished_rows(database_url) if x[0] in timed_ids]
         rss = group_rss_mb(procs[-1].pid)
@@ -603,6 +633,7 @@ def main() -> None:
         for t in (machine_before, machine_after)
     ]
     print_cpu(cpu_delta(cpu_before, cpu_after), busy[1] - busy[0], cpu_wall, len(timed))
+    print_calls(calls_before, calls_after, len(timed))
     p50 = statistics.median(lat["all"]) if lat.get("all") else float("inf")
     print(f"target p50 <= 250 ms: {'met' if p50 <= 250 else 'MISSED'}")
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -80,6 +81,25 @@ class Store:
         checkout, no pre-ping, no BEGIN/COMMIT). A connection found dead is replaced
         once; a single INSERT is atomic, so nothing can be half-written.
         """
+        return self.autocommit(statement, params, lambda result: result.scalar())
+
+    def autocommit(
+        self,
+        statement: Any,
+        params: dict[str, Any],
+        take: Callable[[CursorResult[Any]], T],
+    ) -> T:
+        """Run ONE statement in autocommit mode; return ``take(result)``.
+
+        For single statements that are atomic on their own (an INSERT, a conditional
+        UPDATE ... RETURNING): one round trip on a connection kept per thread, no pool
+        checkout, no pre-ping, no BEGIN/COMMIT. A connection found dead when the
+        statement is sent is replaced and the statement sent once more, so a caller's
+        statement must be safe to run twice (an UPDATE whose WHERE re-checks the state,
+        an INSERT ... ON CONFLICT). Only for threads that live long (request threads,
+        the task thread of a pool process): each keeps one connection until
+        ``dispose``.
+        """
         for attempt in (1, 2):
             conn = getattr(self._local, "conn", None)
             if conn is None or conn.closed or conn.invalidated:
@@ -88,12 +108,18 @@ class Store:
                 )
                 self._local.conn = conn
             try:
-                return conn.execute(statement, params).scalar()
+                return take(conn.execute(statement, params))
             except DBAPIError as exc:
                 self._local.conn = None
                 if exc.connection_invalidated and attempt == 1:
                     continue
                 conn.close()
+                raise
+            except BaseException:
+                # interrupted mid-statement (a soft time limit, a signal): the
+                # connection's state is unknown, so it is never used again
+                self._local.conn = None
+                conn.invalidate()
                 raise
         raise AssertionError("unreachable")
 

@@ -4,12 +4,13 @@ applied to the commercetools order, so an older message never moves it backwards
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from connector.models import OrderWatermark, utcnow
 from connector.store.db import Store
-from connector.store.upsert import insert_for
+from connector.store.upsert import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -21,36 +22,38 @@ class StoredMark:
 
 
 def lookup(store: Store, fluent_ref: str) -> StoredMark | None:
-    with store.session() as session:
-        row = session.execute(
-            select(
-                OrderWatermark.ct_order_id,
-                OrderWatermark.status,
-                OrderWatermark.fluent_updated_on,
-            ).where(OrderWatermark.fluent_ref == fluent_ref)
-        ).first()
+    """The stored watermark of a Fluent order (one autocommit SELECT)."""
+    table = OrderWatermark.__table__
+    row: Any = store.autocommit(
+        select(table.c.ct_order_id, table.c.status, table.c.fluent_updated_on).where(
+            table.c.fluent_ref == fluent_ref
+        ),
+        {},
+        lambda result: result.first(),
+    )
     if row is None:
         return None
     return StoredMark(fluent_ref, row[0], row[1], row[2])
 
 
 def save(store: Store, mark: StoredMark) -> None:
-    """Upsert the watermark of ``mark.fluent_ref``."""
-    with store.session() as session:
-        stmt = insert_for(session, OrderWatermark.__table__).values(
-            fluent_ref=mark.fluent_ref,
-            ct_order_id=mark.ct_order_id,
-            status=mark.status,
-            fluent_updated_on=mark.updated_on,
-            applied_at=utcnow(),
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["fluent_ref"],
-            set_={
-                "ct_order_id": stmt.excluded.ct_order_id,
-                "status": stmt.excluded.status,
-                "fluent_updated_on": stmt.excluded.fluent_updated_on,
-                "applied_at": stmt.excluded.applied_at,
-            },
-        )
-        session.execute(stmt)
+    """Upsert the watermark of ``mark.fluent_ref`` (one autocommit INSERT ... ON
+    CONFLICT DO UPDATE: atomic, and the same result when sent twice)."""
+    table = OrderWatermark.__table__
+    stmt = dialect_insert(store.dialect, table).values(
+        fluent_ref=mark.fluent_ref,
+        ct_order_id=mark.ct_order_id,
+        status=mark.status,
+        fluent_updated_on=mark.updated_on,
+        applied_at=utcnow(),
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["fluent_ref"],
+        set_={
+            "ct_order_id": stmt.excluded.ct_order_id,
+            "status": stmt.excluded.status,
+            "fluent_updated_on": stmt.excluded.fluent_updated_on,
+            "applied_at": stmt.excluded.applied_at,
+        },
+    )
+    store.autocommit(stmt, {}, lambda result: result.rowcount)

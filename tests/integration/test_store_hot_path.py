@@ -1,0 +1,176 @@
+"""The event path's store calls, one autocommit statement each, on SQLite and
+PostgreSQL: claim (UPDATE ... RETURNING), finish, the order watermark, and the
+per-resource write lock (PostgreSQL advisory lock; none on SQLite)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from connector.models import InboundMessage, utcnow
+from connector.store import locks, messages, migrate, watermarks
+from connector.store.db import Store
+from tests.support import services
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url, name = f"sqlite:///{tmp_path / 'store.db'}", None
+    else:
+        url, name = services.create_pg_database()
+    migrate.upgrade(url)
+    store = Store(url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+        if name:
+            services.drop_pg_database(name)
+
+
+def _new(store: Store, ident: str = "m-1") -> int:
+    row_id = messages.record(
+        store,
+        messages.NewMessage(
+            source="fluent",
+            message_id=ident,
+            name="ORDER",
+            payload={"entityRef": "O-1", "n": [1, 2]},
+            route="r",
+            handler="h",
+        ),
+    )
+    assert row_id is not None
+    return row_id
+
+
+def test_claim_returns_the_row_as_written_and_never_twice_while_leased(store):
+    row_id = _new(store)
+    row = messages.claim(store, row_id, lease=20)
+    assert row is not None
+    assert (row.id, row.status, row.attempts, row.deliveries) == (
+        row_id,
+        "processing",
+        1,
+        1,
+    )
+    assert row.payload == {"entityRef": "O-1", "n": [1, 2]}
+    assert row.route == "r" and row.handler == "h"
+    assert row.started_at is not None and row.started_at.tzinfo is not None
+    # a live lease is never taken over
+    assert messages.claim(store, row_id, lease=20) is None
+
+
+def test_an_expired_lease_is_claimed_again(store):
+    row_id = _new(store)
+    assert messages.claim(store, row_id, lease=20) is not None
+    with store.session() as session:  # the heartbeat stopped 30 s ago
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == row_id)
+            .values(updated_at=utcnow() - timedelta(seconds=30))
+        )
+    again = messages.claim(store, row_id, lease=20)
+    assert again is not None and (again.attempts, again.deliveries) == (2, 2)
+
+
+@pytest.mark.parametrize("final", ["done", "failed"])
+def test_finish_records_the_outcome_and_a_finished_row_is_not_claimed(store, final):
+    row_id = _new(store)
+    messages.claim(store, row_id, lease=20)
+    messages.finish(store, row_id, final, error="boom", result={"ok": 1})
+    row = messages.get(store, row_id)
+    assert row.status == final and row.finished_at is not None
+    assert row.last_error == "boom" and row.result == {"ok": 1}
+    assert messages.claim(store, row_id, lease=0) is None
+
+
+def test_retrying_resets_deliveries_and_is_claimable(store):
+    row_id = _new(store)
+    messages.claim(store, row_id, lease=20)
+    messages.finish(store, row_id, "retrying", error="429")
+    row = messages.get(store, row_id)
+    assert (row.status, row.deliveries, row.finished_at) == ("retrying", 0, None)
+    assert messages.claim(store, row_id, lease=20).attempts == 2
+
+
+def test_watermark_round_trip_and_overwrite(store):
+    assert watermarks.lookup(store, "O-1") is None
+    watermarks.save(store, watermarks.StoredMark("O-1", "ct-1", "BOOKED", "t1"))
+    watermarks.save(store, watermarks.StoredMark("O-1", "ct-1", "SHIPPED", "t2"))
+    assert watermarks.lookup(store, "O-1") == watermarks.StoredMark(
+        "O-1", "ct-1", "SHIPPED", "t2"
+    )
+
+
+def test_lock_key_is_stable_and_signed_64_bit():
+    assert locks.lock_key("ct-order:A") == locks.lock_key("ct-order:A")
+    assert locks.lock_key("ct-order:A") != locks.lock_key("ct-order:B")
+    assert -(2**63) <= locks.lock_key("x") < 2**63
+
+
+def test_resource_lock_makes_writers_of_one_resource_take_turns(store):
+    if store.dialect != "postgresql":
+        with locks.resource_lock(store, "ct-order:A") as held:
+            assert held is False  # SQLite: no advisory locks, the block still runs
+        return
+    events: list[str] = []
+    first_in = threading.Event()
+
+    def first() -> None:
+        with locks.resource_lock(store, "ct-order:A") as held:
+            assert held
+            first_in.set()
+            time.sleep(0.3)
+            events.append("first done")
+
+    def second() -> None:
+        first_in.wait(5)
+        with locks.resource_lock(store, "ct-order:A") as held:
+            events.append(f"second in (held={held})")
+        with locks.resource_lock(store, "ct-order:B") as other:
+            events.append(f"other resource (held={other})")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert events == [
+        "first done",
+        "second in (held=True)",
+        "other resource (held=True)",
+    ]
+
+
+def test_resource_lock_gives_up_waiting_and_runs_the_block_unlocked(store):
+    if store.dialect != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    release = threading.Event()
+    taken = threading.Event()
+
+    def holder() -> None:
+        with locks.resource_lock(store, "ct-order:stuck"):
+            taken.set()
+            release.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        taken.wait(5)
+        started = time.monotonic()
+        with locks.resource_lock(store, "ct-order:stuck", wait=0.2) as held:
+            assert held is False
+        assert time.monotonic() - started < 5
+        # the connection's lock_timeout is back to none: a later lock waits as long
+        # as it must
+        with locks.resource_lock(store, "ct-order:other") as other:
+            assert other is True
+    finally:
+        release.set()
+        t.join(10)
