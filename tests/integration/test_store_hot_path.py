@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from connector.models import InboundMessage, utcnow
-from connector.store import locks, messages, migrate, watermarks
+from connector.store import leases, locks, messages, migrate, watermarks
 from connector.store.db import Store
 from tests.support import services
 
@@ -174,3 +174,31 @@ def test_resource_lock_gives_up_waiting_and_runs_the_block_unlocked(store):
     finally:
         release.set()
         t.join(10)
+
+
+def _updated_at(store: Store, row_id: int):
+    return messages.get(store, row_id).updated_at
+
+
+def test_one_keeper_thread_renews_every_held_lease_then_ends(store):
+    one, two, done = _new(store, "a"), _new(store, "b"), _new(store, "c")
+    for row_id in (one, two, done):
+        messages.claim(store, row_id, lease=20)
+    messages.finish(store, done, "done")
+    keeper = leases.LeaseKeeper(store, lease=0.8)  # a beat every 0.2 s
+    before = {r: _updated_at(store, r) for r in (one, two, done)}
+    with keeper.hold(one), keeper.hold(two), keeper.hold(done):
+        thread = keeper._thread
+        time.sleep(0.7)
+        assert keeper._thread is thread  # one thread for all held rows
+        renewed = {r: _updated_at(store, r) for r in (one, two, done)}
+    assert renewed[one] > before[one] and renewed[two] > before[two]
+    assert renewed[done] == before[done]  # left `processing`: never renewed
+    time.sleep(0.1)  # a beat already under way may still land
+    released = _updated_at(store, one)
+    time.sleep(0.5)
+    assert _updated_at(store, one) == released  # no longer held: no longer renewed
+    thread.join(3)  # idle for IDLE_BEATS beats: the thread ends ...
+    assert not thread.is_alive() and keeper._thread is None
+    with keeper.hold(one):  # ... and the next hold starts another
+        assert keeper._thread is not None and keeper._thread.is_alive()
