@@ -108,6 +108,8 @@ class Store:
                 )
                 self._local.conn = conn
             try:
+                if isinstance(statement, str):  # raw SQL: no compile, simple protocol
+                    return take(conn.exec_driver_sql(statement))
                 return take(conn.execute(statement, params))
             except DBAPIError as exc:
                 self._local.conn = None

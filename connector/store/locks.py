@@ -30,10 +30,7 @@ from connector.store.db import Store
 log = logging.getLogger(__name__)
 
 DEFAULT_WAIT_SECONDS = 10.0
-_TRY = text("SELECT pg_try_advisory_lock(:key)")
-_LOCK = text("SELECT pg_advisory_lock(:key)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)")
-_LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :value, false)")
 
 
 def lock_key(name: str) -> int:
@@ -42,24 +39,17 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _scalar(store: Store, statement: object, params: dict[str, object]) -> object:
-    return store.autocommit(statement, params, lambda result: result.scalar())
-
-
-def _wait_for(store: Store, key: int, wait: float) -> bool:
-    """Block until the lock is ours or ``wait`` seconds passed (then False)."""
-    try:
-        _scalar(store, _LOCK_TIMEOUT, {"value": f"{max(1, int(wait * 1000))}ms"})
-        _scalar(store, _LOCK, {"key": key})
-        return True
-    except DBAPIError as exc:  # lock_timeout (55P03), or the connection went away
-        log.info("store.lock.not_taken", extra={"error": str(exc.orig)[:200]})
-        return False
-    finally:
-        try:
-            _scalar(store, _LOCK_TIMEOUT, {"value": "0"})
-        except DBAPIError:
-            pass  # a dead connection took the setting (and any lock) with it
+def _lock_statement(key: int, wait: float) -> str:
+    """Wait at most ``wait`` s for the lock, in ONE round trip: a simple-protocol
+    query of three statements run as one implicit transaction. On success the lock is
+    held (session-level) and lock_timeout is back to none; when the wait times out
+    (55P03) the transaction aborts and the SET goes with it. Only integers are
+    interpolated."""
+    ms = max(1, int(wait * 1000))
+    return (
+        f"SET lock_timeout = '{ms:d}ms'; SELECT pg_advisory_lock({key:d});"
+        " SET lock_timeout = 0"
+    )
 
 
 @contextmanager
@@ -68,7 +58,7 @@ def resource_lock(
 ) -> Iterator[bool]:
     """Hold the write lock of ``name`` while the block runs; yields whether it is held.
 
-    One round trip when the lock is free (``pg_try_advisory_lock``), one more to
+    One round trip to take the lock (waiting if another process holds it), one to
     release it. Re-entrant per thread (PostgreSQL counts session-level locks).
     """
     if store.dialect != "postgresql":
@@ -76,15 +66,16 @@ def resource_lock(
         return
     key = lock_key(name)
     try:
-        held = bool(_scalar(store, _TRY, {"key": key})) or _wait_for(store, key, wait)
-    except DBAPIError as exc:  # the store is unwell: run unlocked, let others report
-        log.warning("store.lock.failed", extra={"error": str(exc.orig)[:200]})
+        store.autocommit(_lock_statement(key, wait), {}, lambda result: None)
+        held = True
+    except DBAPIError as exc:  # not within ``wait`` (55P03), or the store is unwell
+        log.info("store.lock.not_taken", extra={"error": str(exc.orig)[:200]})
         held = False
     try:
         yield held
     finally:
         if held:
             try:
-                _scalar(store, _UNLOCK, {"key": key})
+                store.autocommit(_UNLOCK, {"key": key}, lambda result: None)
             except DBAPIError:
                 pass  # the connection is gone, and the lock with it

@@ -170,11 +170,19 @@ def finish(
         values["last_error"] = error[:MAX_ERROR_CHARS]
     if result is not None:
         values["result"] = result
+    params = {f"v_{name}": value for name, value in values.items()}
+    params["row_id"] = row_id
+    store.autocommit(_finish_statement(tuple(values)), params, lambda r: r.rowcount)
+
+
+@lru_cache(maxsize=32)
+def _finish_statement(columns: tuple[str, ...]) -> Any:
+    """UPDATE ... SET <columns> WHERE id = :row_id, built once per set of columns."""
     table = _CLAIM_TABLE
-    store.autocommit(
-        update(table).where(table.c.id == row_id).values(**values),
-        {},
-        lambda r: r.rowcount,
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns})
     )
 
 

@@ -4,9 +4,10 @@ applied to the commercetools order, so an older message never moves it backwards
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from connector.models import OrderWatermark, utcnow
 from connector.store.db import Store
@@ -23,13 +24,8 @@ class StoredMark:
 
 def lookup(store: Store, fluent_ref: str) -> StoredMark | None:
     """The stored watermark of a Fluent order (one autocommit SELECT)."""
-    table = OrderWatermark.__table__
     row: Any = store.autocommit(
-        select(table.c.ct_order_id, table.c.status, table.c.fluent_updated_on).where(
-            table.c.fluent_ref == fluent_ref
-        ),
-        {},
-        lambda result: result.first(),
+        _lookup_statement(), {"ref": fluent_ref}, lambda result: result.first()
     )
     if row is None:
         return None
@@ -39,14 +35,31 @@ def lookup(store: Store, fluent_ref: str) -> StoredMark | None:
 def save(store: Store, mark: StoredMark) -> None:
     """Upsert the watermark of ``mark.fluent_ref`` (one autocommit INSERT ... ON
     CONFLICT DO UPDATE: atomic, and the same result when sent twice)."""
-    table = OrderWatermark.__table__
-    stmt = dialect_insert(store.dialect, table).values(
-        fluent_ref=mark.fluent_ref,
-        ct_order_id=mark.ct_order_id,
-        status=mark.status,
-        fluent_updated_on=mark.updated_on,
-        applied_at=utcnow(),
+    params = {
+        "fluent_ref": mark.fluent_ref,
+        "ct_order_id": mark.ct_order_id,
+        "status": mark.status,
+        "fluent_updated_on": mark.updated_on,
+        "applied_at": utcnow(),
+    }
+    store.autocommit(_save_statement(store.dialect), params, lambda r: r.rowcount)
+
+
+_TABLE: Any = OrderWatermark.__table__
+
+
+@lru_cache(maxsize=1)
+def _lookup_statement() -> Any:
+    c = _TABLE.c
+    return select(c.ct_order_id, c.status, c.fluent_updated_on).where(
+        c.fluent_ref == bindparam("ref")
     )
+
+
+@lru_cache(maxsize=2)
+def _save_statement(dialect: str) -> Any:
+    """The upsert, built once per dialect; the row's values are bound parameters."""
+    stmt = dialect_insert(dialect, _TABLE)
     stmt = stmt.on_conflict_do_update(
         index_elements=["fluent_ref"],
         set_={
@@ -56,4 +69,4 @@ def save(store: Store, mark: StoredMark) -> None:
             "applied_at": stmt.excluded.applied_at,
         },
     )
-    store.autocommit(stmt, {}, lambda result: result.rowcount)
+    return stmt
