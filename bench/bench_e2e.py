@@ -32,7 +32,6 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -235,12 +234,14 @@ def drive(
     return sent, errors, time.time() - start
 
 
-def finished_rows(database_url: str) -> list[tuple[str, str, str, datetime | None]]:
+def finished_rows(database_url: str) -> list[tuple[Any, ...]]:
+    """(message_id, route, status, finished_at, seconds from the last claim to done)."""
     import psycopg
 
     with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
         return conn.execute(
-            "SELECT message_id, route, status, finished_at FROM inbound_messages"
+            "SELECT message_id, route, status, finished_at,"
+            " EXTRACT(EPOCH FROM finished_at - started_at) FROM inbound_messages"
         ).fetchall()
 
 
@@ -577,7 +578,10 @@ def main() -> None:
 
     lat: dict[str, list[float]] = {}
     statuses: dict[str, int] = {}
-    for ident, route, status, finished in rows:
+    busy: list[float] = []  # seconds a pool process spent on each message
+    for ident, route, status, finished, held in rows:
+        if status == "done" and held is not None:
+            busy.append(float(held))
         statuses[status] = statuses.get(status, 0) + 1
         if status == "done" and finished is not None and ident in sent:
             ms = (finished.timestamp() - sent[ident]) * 1000
@@ -605,12 +609,22 @@ def main() -> None:
         f"worker memory (main + pool) after the run: RSS {rss[0]:.0f} MB,"
         f" PSS {rss[1]:.0f} MB"
     )
-    ends = [f.timestamp() for i, _, st, f in rows if st == "done" and f and i in sent]
+    ends = [
+        f.timestamp() for i, _, st, f, _ in rows if st == "done" and f and i in sent
+    ]
     if ends:
         span = max(ends) - min(sent.values())
         print(
             f"handled: {len(ends)} in {span:.1f}s from the first send"
             f" = {len(ends) / span:.1f}/s"
+        )
+    if busy:
+        mean = statistics.fmean(busy)
+        print(
+            f"handler time (claim to done) per message: mean {1000 * mean:.0f} ms,"
+            f" p90 {1000 * pct(busy, 0.9):.0f} ms: at {args.rate:.0f}/s that keeps"
+            f" ~{args.rate * mean:.0f} pool processes busy on average"
+            f" (-c {args.worker_concurrency})"
         )
     print(f"ingress errors: {len(errors)}; message statuses: {statuses}")
     print(
