@@ -202,3 +202,33 @@ def test_one_keeper_thread_renews_every_held_lease_then_ends(store):
     assert not thread.is_alive() and keeper._thread is None
     with keeper.hold(one):  # ... and the next hold starts another
         assert keeper._thread is not None and keeper._thread.is_alive()
+
+
+def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(store):
+    """A worker with more threads than the pool (5 + 10) each keeping its autocommit
+    connection: sessions still get a connection at once (PostgreSQL: the autocommit
+    connections come from an engine of their own)."""
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite's autocommit connections share the sessions' engine")
+    small = Store(store.url, pool_size=2, max_overflow=0, pool_timeout=2)
+    row_ids = [_new(small, f"t-{i}") for i in range(20)]
+    ready, release = threading.Barrier(21), threading.Event()
+
+    def worker(row_id: int) -> None:
+        messages.claim(small, row_id, lease=20)
+        ready.wait(10)
+        release.wait(10)
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in row_ids]
+    for t in threads:
+        t.start()
+    try:
+        ready.wait(10)  # 20 threads now each hold an autocommit connection
+        for _ in range(3):
+            with small.session() as session:
+                assert session.get(InboundMessage, row_ids[0]).status == "processing"
+    finally:
+        release.set()
+        for t in threads:
+            t.join(10)
+        small.dispose()
