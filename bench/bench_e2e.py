@@ -10,7 +10,9 @@ order status update, as Fluent sends them) at a steady rate (open loop, default 
 and measures, per webhook, the time from sending it to its handler having written the
 CT order (``inbound_messages.finished_at``; the handler finishes after the CT update).
 
-Prints p50/p90/p99/max overall and per route, failures, and a check of the CT orders.
+Prints p50/p90/p99/max overall and per route, failures, a check of the CT orders, and
+the CPU time each process of the chain spent over the timed phase (psutil, per webhook
+and as % of a core; the machine's total busy time shows what other work competed).
 Not a test. Run: ``.venv/bin/python bench/bench_e2e.py`` (``--rate``, ``--duration``,
 ``--latency-ms``, ``--pool`` (alias ``--worker-pool``), ``--worker-concurrency``). Also
 prints the worker's total RSS (main process + pool children) after the run.
@@ -30,10 +32,10 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 BENCH = Path(__file__).resolve().parent
@@ -232,13 +234,32 @@ def drive(
     return sent, errors, time.time() - start
 
 
-def finished_rows(database_url: str) -> list[tuple[str, str, str, datetime | None]]:
+def finished_rows(database_url: str) -> list[tuple[Any, ...]]:
+    """(message_id, route, status, finished_at, seconds from the last claim to done)."""
     import psycopg
 
     with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
         return conn.execute(
-            "SELECT message_id, route, status, finished_at FROM inbound_messages"
+            "SELECT message_id, route, status, finished_at,"
+            " EXTRACT(EPOCH FROM finished_at - started_at) FROM inbound_messages"
         ).fetchall()
+
+
+def wait_finished(database_url: str, expected: int, timeout: float = 120) -> None:
+    """Until ``expected`` rows exist and all are done or failed (one cheap count per
+    0.5 s on one connection, so the wait adds next to no load to the chain)."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as c:
+        while time.monotonic() < deadline:
+            total, final = c.execute(
+                "SELECT count(*), count(*) FILTER (WHERE status IN ('done', 'failed'))"
+                " FROM inbound_messages"
+            ).fetchone()
+            if total >= expected and final == total:
+                return
+            time.sleep(0.5)
 
 
 def group_rss_mb(pgid: int) -> tuple[float, float]:
@@ -263,6 +284,121 @@ def group_rss_mb(pgid: int) -> tuple[float, float]:
     return rss / 1024, pss / 1024
 
 
+ROLES = (
+    "load generator (this process)",
+    "gunicorn (master + workers)",
+    "celery worker main",
+    "celery pool children",
+    "sandbox process",
+    "postgresql (this db's backends)",
+    "redis-server (shared)",
+)
+
+
+def _cpu(proc: psutil.Process) -> float:
+    try:
+        t = proc.cpu_times()
+        return t.user + t.system
+    except psutil.Error:
+        return 0.0
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def cpu_sample(procs: list[subprocess.Popen], db_name: str) -> dict[str, dict]:
+    """CPU seconds (user + system) per role, per pid, at this moment.
+
+    The worker's pool children are counted live plus the main process's
+    ``children_user/system`` (children it already reaped, e.g. after
+    ``--max-tasks-per-child``). PostgreSQL counts the backends connected to this
+    benchmark's database (a backend that exits between two samples is lost); Redis is
+    shared with anything else on the machine.
+    """
+    sandbox, web, worker = procs[0].pid, procs[1].pid, procs[2].pid
+    out: dict[str, dict] = {role: {} for role in ROLES}
+    me = psutil.Process()
+    out[ROLES[0]][me.pid] = _cpu(me)
+    for p in _tree(web):
+        out[ROLES[1]][p.pid] = _cpu(p)
+    try:
+        main = psutil.Process(worker)
+        t = main.cpu_times()
+        out[ROLES[2]][worker] = t.user + t.system
+        out[ROLES[3]]["reaped"] = t.children_user + t.children_system
+        for p in main.children(recursive=True):
+            out[ROLES[3]][p.pid] = _cpu(p)
+    except psutil.Error:
+        pass
+    for p in _tree(sandbox):
+        out[ROLES[4]][p.pid] = _cpu(p)
+    for p in psutil.process_iter(["name", "cmdline"]):
+        name = p.info["name"] or ""
+        cmd = " ".join(p.info["cmdline"] or [])
+        if name.startswith("postgres") and f" {db_name} " in f"{cmd} ":
+            out[ROLES[5]][p.pid] = _cpu(p)
+        elif name.startswith("redis-server"):
+            out[ROLES[6]][p.pid] = _cpu(p)
+    return out
+
+
+def cpu_delta(before: dict[str, dict], after: dict[str, dict]) -> dict[str, float]:
+    """Seconds per role between two samples (a pid new in ``after`` counts from 0)."""
+    return {
+        role: sum(v - before[role].get(k, 0.0) for k, v in after[role].items())
+        for role in ROLES
+    }
+
+
+def print_cpu(delta: dict[str, float], machine: float, wall: float, n: int) -> None:
+    print(f"\nCPU per webhook over the timed phase ({n} webhooks, {wall:.1f} s):")
+    print(f"{'process':<34} {'cpu s':>7} {'ms/webhook':>11} {'% of a core':>12}")
+    ours = 0.0
+    for role in ROLES:
+        sec = delta[role]
+        ours += sec
+        print(
+            f"{role:<34} {sec:>7.2f} {1000 * sec / max(n, 1):>11.2f}"
+            f" {100 * sec / max(wall, 1e-9):>11.0f}%"
+        )
+    print(
+        f"{'total (the chain)':<34} {ours:>7.2f} {1000 * ours / max(n, 1):>11.2f}"
+        f" {100 * ours / max(wall, 1e-9):>11.0f}%"
+    )
+    print(
+        f"machine busy (all processes): {machine:.1f} s of"
+        f" {wall * (os.cpu_count() or 1):.1f} s; others (not the chain):"
+        f" {max(0.0, machine - ours):.1f} s"
+    )
+
+
+def api_calls(urls: dict[str, str], http: requests.Session) -> dict[str, int]:
+    """Calls per '<sandbox> <METHOD> <endpoint>' so far (the sandboxes' call log)."""
+    out: dict[str, int] = {}
+    for name, url in urls.items():
+        counts = http.get(f"{url}/_sandbox/calls", timeout=30).json()["counts"]
+        for key, n in counts.items():
+            if "/_sandbox/" not in key:
+                out[f"{name} {key}"] = n
+    return out
+
+
+def print_calls(before: dict[str, int], after: dict[str, int], n: int) -> None:
+    delta = {k: v - before.get(k, 0) for k, v in after.items()}
+    delta = {k: v for k, v in delta.items() if v}
+    # the Fluent sandbox also counts each GraphQL operation ("graphql:order") under
+    # its POST /graphql: only "<sandbox> <METHOD> <path>" keys are HTTP calls
+    total = sum(v for k, v in delta.items() if k.split()[1].isupper())
+    print(f"\nAPI calls per webhook: {total / max(n, 1):.2f} ({total} HTTP calls)")
+    for key, count in sorted(delta.items(), key=lambda kv: -kv[1]):
+        print(f"  {count / max(n, 1):6.2f}  {key}")
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(p * len(ordered))) - 1))]
@@ -282,6 +418,11 @@ def main() -> None:
         help="Celery pool of the worker",
     )
     parser.add_argument("--worker-concurrency", type=int, default=16)
+    parser.add_argument(
+        "--worker-app",
+        default="tasks.worker",
+        help="the worker's -A module (e.g. one that wraps tasks.worker in a profiler)",
+    )
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument(
         "--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres"
@@ -373,7 +514,7 @@ def main() -> None:
                 [
                     str(VENV_BIN / "celery"),
                     "-A",
-                    "tasks.worker",
+                    args.worker_app,
                     "worker",
                     "-Q",
                     "events,default",
@@ -414,16 +555,17 @@ def main() -> None:
         drive(web_port, warm, args.rate)
         time.sleep(3)
         print(f"driving {len(timed)} webhooks at {args.rate:.0f}/s...", flush=True)
+        sandboxes = {"ct": ct_url, "fluent": fluent_url}
+        calls_before = api_calls(sandboxes, http)
+        cpu_before, machine_before = cpu_sample(procs, db_name), psutil.cpu_times()
+        cpu_started = time.monotonic()
         sent, errors, wall = drive(web_port, timed, args.rate)
+        wait_finished(database_url, len(hooks))
+        cpu_after, machine_after = cpu_sample(procs, db_name), psutil.cpu_times()
+        cpu_wall = time.monotonic() - cpu_started
+        calls_after = api_calls(sandboxes, http)
         timed_ids = {ident for ident, _, _ in timed}
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            rows = [x for x in finished_rows(database_url) if x[0] in timed_ids]
-            if len(rows) == len(timed_ids) and all(
-                x[2] in ("done", "failed") for x in rows
-            ):
-                break
-            time.sleep(0.5)
+        rows = [x for x in finished_rows(database_url) if x[0] in timed_ids]
         rss = group_rss_mb(procs[-1].pid)
         after = {o["orderNumber"]: o for o in ct_orders(ct_url, http)}
     finally:
@@ -436,7 +578,10 @@ def main() -> None:
 
     lat: dict[str, list[float]] = {}
     statuses: dict[str, int] = {}
-    for ident, route, status, finished in rows:
+    busy: list[float] = []  # seconds a pool process spent on each message
+    for ident, route, status, finished, held in rows:
+        if status == "done" and held is not None:
+            busy.append(float(held))
         statuses[status] = statuses.get(status, 0) + 1
         if status == "done" and finished is not None and ident in sent:
             ms = (finished.timestamp() - sent[ident]) * 1000
@@ -464,12 +609,22 @@ def main() -> None:
         f"worker memory (main + pool) after the run: RSS {rss[0]:.0f} MB,"
         f" PSS {rss[1]:.0f} MB"
     )
-    ends = [f.timestamp() for i, _, st, f in rows if st == "done" and f and i in sent]
+    ends = [
+        f.timestamp() for i, _, st, f, _ in rows if st == "done" and f and i in sent
+    ]
     if ends:
         span = max(ends) - min(sent.values())
         print(
             f"handled: {len(ends)} in {span:.1f}s from the first send"
             f" = {len(ends) / span:.1f}/s"
+        )
+    if busy:
+        mean = statistics.fmean(busy)
+        print(
+            f"handler time (claim to done) per message: mean {1000 * mean:.0f} ms,"
+            f" p90 {1000 * pct(busy, 0.9):.0f} ms: at {args.rate:.0f}/s that keeps"
+            f" ~{args.rate * mean:.0f} pool processes busy on average"
+            f" (-c {args.worker_concurrency})"
         )
     print(f"ingress errors: {len(errors)}; message statuses: {statuses}")
     print(
@@ -486,6 +641,13 @@ def main() -> None:
         f"CT orders fully updated (Confirmed, Ready, delivery, line progress): "
         f"{complete}/{len(timed_orders)}"
     )
+    idle = ("idle", "iowait", "guest", "guest_nice")  # guest time is in user too
+    busy = [
+        sum(getattr(t, f) for f in t._fields if f not in idle)
+        for t in (machine_before, machine_after)
+    ]
+    print_cpu(cpu_delta(cpu_before, cpu_after), busy[1] - busy[0], cpu_wall, len(timed))
+    print_calls(calls_before, calls_after, len(timed))
     p50 = statistics.median(lat["all"]) if lat.get("all") else float("inf")
     print(f"target p50 <= 250 ms: {'met' if p50 <= 250 else 'MISSED'}")
 

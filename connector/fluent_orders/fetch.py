@@ -9,6 +9,8 @@ dicts. Page sizes stay small enough for Fluent's query complexity limit (< 11,11
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ from connector.clients.fluent import FluentClient
 from connector.errors import PermanentError
 
 log = logging.getLogger(__name__)
+_names_lock = threading.Lock()
 
 MAX_ITEMS = 100
 MAX_FULFILMENTS = 20
@@ -68,17 +71,52 @@ def order_key(payload: Mapping[str, Any]) -> OrderKey:
     )
 
 
-def location_names(fluent: FluentClient, refs: list[str]) -> dict[str, str]:
-    """Location ref -> name for the given refs (one query; unknown refs left out)."""
+LOCATION_NAMES_TTL_SECONDS = 300.0
+LocationNamesCache = dict[tuple[str, str], tuple[float, str | None]]
+
+
+def location_names(
+    fluent: FluentClient,
+    refs: list[str],
+    cache: LocationNamesCache | None = None,
+    ttl: float = LOCATION_NAMES_TTL_SECONDS,
+) -> dict[str, str]:
+    """Location ref -> name for the given refs (unknown refs left out).
+
+    One query for the refs not in ``cache`` (a dict kept by the caller, e.g. in the
+    runtime's caches): names, and refs Fluent does not know, are remembered for
+    ``ttl`` seconds per Fluent account, so a renamed location shows its new name
+    within that time (as the status mappings of Fluent settings do).
+    """
     wanted = sorted({r for r in refs if r})
     if not wanted:
         return {}
-    data = fluent.graphql(
-        "query ConnectorLocationNames($ref: [String], $first: Int) {"
-        " locations(ref: $ref, first: $first) { edges { node { ref name } } } }",
-        {"ref": wanted, "first": len(wanted)},
-    )
-    return {n["ref"]: n["name"] for n in _nodes(data.get("locations")) if n.get("name")}
+    account = f"{fluent.base_url}#{fluent.account_id}"
+    now = time.monotonic()
+    known: dict[str, str | None] = {}
+    if cache is not None:
+        with _names_lock:
+            for ref in wanted:
+                entry = cache.get((account, ref))
+                if entry is not None and entry[0] > now:
+                    known[ref] = entry[1]
+    missing = [r for r in wanted if r not in known]
+    if missing:
+        data = fluent.graphql(
+            "query ConnectorLocationNames($ref: [String], $first: Int) {"
+            " locations(ref: $ref, first: $first) { edges { node { ref name } } } }",
+            {"ref": missing, "first": len(missing)},
+        )
+        found = {
+            n["ref"]: n["name"] for n in _nodes(data.get("locations")) if n.get("name")
+        }
+        for ref in missing:
+            known[ref] = found.get(ref)
+        if cache is not None:
+            with _names_lock:
+                for ref in missing:
+                    cache[(account, ref)] = (now + ttl, found.get(ref))
+    return {ref: name for ref, name in known.items() if name}
 
 
 def _text(value: Any) -> str | None:

@@ -60,7 +60,11 @@ def process(runtime: Runtime, message_id: int) -> Outcome:
     try:
         refresh(runtime)  # Fluent's connector settings under the env (cached briefly)
         handler = runtime.registry.handler(row.handler)
-        with leases.Heartbeat(store, row.id, policy.lease_seconds):
+        keeper = runtime.caches.get(
+            "inbound.lease_keeper",
+            lambda: leases.LeaseKeeper(store, policy.lease_seconds),
+        )
+        with keeper.hold(row.id):
             result = handler(HandlerContext(runtime, row, route))
     except Exception as exc:  # classify every failure; nothing escapes unrecorded
         text = f"{type(exc).__name__}: {exc}"

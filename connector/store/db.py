@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -42,8 +45,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         "connect_args", {"options": "-c plan_cache_mode=force_custom_plan"}
     )
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 5)
-    kwargs.setdefault("max_overflow", 10)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 5)
+        kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
 
 
@@ -55,6 +59,41 @@ class Store:
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._local = threading.local()
+        self._engine_kwargs = engine_kwargs
+        self._autocommit_engine: Engine | None = None
+        self._pid = os.getpid()
+
+    def _autocommit_source(self) -> Engine:
+        """Where the per-thread autocommit connections come from.
+
+        PostgreSQL: an engine of their own without a pool (``NullPool``): a thread's
+        connection is opened once and kept by the thread, so it must not hold a slot
+        of the sessions' pool (5 + 10 per process) for the thread's lifetime: a worker
+        with a thread pool of 32 would exhaust it. SQLite: the sessions' engine (a
+        second engine on ``sqlite://`` would be another, empty, database).
+
+        After a fork (a prefork pool process) the parent's connections are forgotten,
+        never closed or reused: they belong to the parent.
+        """
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._local = threading.local()
+            if self._autocommit_engine is not None:
+                self._autocommit_engine.dispose(close=False)
+            self._autocommit_engine = None
+        if self.engine.dialect.name != "postgresql":
+            return self.engine
+        if self._autocommit_engine is None:
+            kwargs = {
+                k: v
+                for k, v in self._engine_kwargs.items()
+                if k
+                not in ("pool_size", "max_overflow", "pool_timeout", "pool_pre_ping")
+            }
+            self._autocommit_engine = make_engine(
+                self.url, poolclass=NullPool, pool_pre_ping=False, **kwargs
+            )
+        return self._autocommit_engine
 
     @property
     def dialect(self) -> str:
@@ -80,19 +119,45 @@ class Store:
         checkout, no pre-ping, no BEGIN/COMMIT). A connection found dead is replaced
         once; a single INSERT is atomic, so nothing can be half-written.
         """
+        return self.autocommit(statement, params, lambda result: result.scalar())
+
+    def autocommit(
+        self,
+        statement: Any,
+        params: dict[str, Any],
+        take: Callable[[CursorResult[Any]], T],
+    ) -> T:
+        """Run ONE statement in autocommit mode; return ``take(result)``.
+
+        For single statements that are atomic on their own (an INSERT, a conditional
+        UPDATE ... RETURNING): one round trip on a connection kept per thread, no pool
+        checkout, no pre-ping, no BEGIN/COMMIT. A connection found dead when the
+        statement is sent is replaced and the statement sent once more, so a caller's
+        statement must be safe to run twice (an UPDATE whose WHERE re-checks the state,
+        an INSERT ... ON CONFLICT). Each thread keeps one connection
+        (``_autocommit_source``) until it ends or ``dispose``.
+        """
         for attempt in (1, 2):
+            source = self._autocommit_source()
             conn = getattr(self._local, "conn", None)
             if conn is None or conn.closed or conn.invalidated:
-                conn = self.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT"
-                )
+                conn = source.connect().execution_options(isolation_level="AUTOCOMMIT")
                 self._local.conn = conn
             try:
-                return conn.execute(statement, params).scalar()
+                if isinstance(statement, str):  # raw SQL: no compile, simple protocol
+                    return take(conn.exec_driver_sql(statement))
+                return take(conn.execute(statement, params))
             except DBAPIError as exc:
                 self._local.conn = None
+                conn.close()
                 if exc.connection_invalidated and attempt == 1:
                     continue
+                raise
+            except BaseException:
+                # interrupted mid-statement (a soft time limit, a signal): the
+                # connection's state is unknown, so it is never used again
+                self._local.conn = None
+                conn.invalidate()
                 conn.close()
                 raise
         raise AssertionError("unreachable")
@@ -110,11 +175,10 @@ class Store:
         """
         dialect = self.engine.dialect
         for attempt in (1, 2):
+            source = self._autocommit_source()
             conn = getattr(self._local, "conn", None)
             if conn is None or conn.closed or conn.invalidated:
-                conn = self.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT"
-                )
+                conn = source.connect().execution_options(isolation_level="AUTOCOMMIT")
                 self._local.conn = conn
             cursor = getattr(self._local, "cursor", None)
             if cursor is None or self._local.cursor_conn is not conn:
@@ -158,3 +222,5 @@ class Store:
             conn.close()
             self._local.conn = None
         self.engine.dispose()
+        if self._autocommit_engine is not None:
+            self._autocommit_engine.dispose()

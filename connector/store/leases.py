@@ -1,16 +1,18 @@
 """Leases of running messages: a row `processing` belongs to the task that renews it.
 
-The task running a row renews its lease (the row's ``updated_at``) from a heartbeat
-thread every ``lease / 4`` seconds. When the worker dies the renewals stop, and after
-``lease`` seconds the row may be claimed again (``messages.claim``) or re-published by
+The task running a row renews its lease (the row's ``updated_at``) every ``lease / 4``
+seconds: one ``LeaseKeeper`` thread per process renews all the rows it runs. When the
+worker dies the renewals stop, and after ``lease`` seconds the row may be claimed again (``messages.claim``) or re-published by
 the sweeper: recovery in seconds, and a live lease is never taken over.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from types import TracebackType
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select, update
 
@@ -35,47 +37,93 @@ def lease_left(store: Store, row_id: int, *, lease: float) -> float | None:
 
 def renew(store: Store, row_id: int) -> bool:
     """Renew the lease of a row being run (False once it left `processing`)."""
+    return renew_many(store, [row_id]) > 0
+
+
+def renew_many(store: Store, row_ids: Collection[int]) -> int:
+    """Renew the leases of the given rows still `processing`; how many were renewed."""
+    if not row_ids:
+        return 0
     with store.session() as session:
         result = session.execute(
             update(InboundMessage)
-            .where(InboundMessage.id == row_id, InboundMessage.status == "processing")
+            .where(
+                InboundMessage.id.in_(list(row_ids)),
+                InboundMessage.status == "processing",
+            )
             .values(updated_at=utcnow())
+            .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-class Heartbeat:
-    """``with Heartbeat(store, row_id, lease):`` renews the lease while the block runs."""
+IDLE_BEATS = 3  # a keeper thread with nothing to renew for this many beats ends
 
-    def __init__(self, store: Store, row_id: int, lease: float) -> None:
+
+class LeaseKeeper:
+    """Renews the leases of every row this process is running, from one thread.
+
+    ``with keeper.hold(row_id):`` registers the row while the block runs. One daemon
+    thread per process renews all held rows every ``lease / 4`` seconds in one UPDATE
+    (a thread per message cost a thread start and join on every message). A row is
+    renewed at most ``lease / 4`` seconds after it was claimed (the claim itself set
+    its lease), as with a thread per row; when the process dies the renewals stop and
+    after ``lease`` seconds the row may be claimed again. After a fork the child
+    starts its own thread (a thread does not survive ``fork``).
+    """
+
+    def __init__(self, store: Store, lease: float) -> None:
         self.store = store
-        self.row_id = row_id
         self.every = max(0.2, lease / 4)
-        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._held: dict[int, int] = {}  # row id -> blocks holding it
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    @contextmanager
+    def hold(self, row_id: int) -> Iterator[None]:
+        with self._lock:
+            self._held[row_id] = self._held.get(row_id, 0) + 1
+            self._ensure_thread()
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._held.pop(row_id, 1) - 1
+                if left > 0:
+                    self._held[row_id] = left
+
+    def held(self) -> list[int]:
+        with self._lock:
+            return list(self._held)
+
+    def _ensure_thread(self) -> None:
+        pid = os.getpid()
+        if self._thread is not None and self._pid == pid and self._thread.is_alive():
+            return  # (a thread started before a fork is not alive in the child)
+        self._pid = pid
         self._thread = threading.Thread(
-            target=self._run, name=f"lease-{row_id}", daemon=True
+            target=self._run, name="lease-keeper", daemon=True
         )
+        self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every):
+        idle = 0
+        while not self._wake.wait(self.every):
+            rows = self.held()
+            if not rows:
+                idle += 1
+                with self._lock:  # idle for a while: end (``hold`` starts a new one)
+                    if idle >= IDLE_BEATS and not self._held:
+                        self._thread = None
+                        return
+                continue
+            idle = 0
             try:
-                if not renew(self.store, self.row_id):
-                    return
+                renew_many(self.store, rows)
             except Exception as exc:  # a store blip: the next beat tries again
                 log.warning(
                     "message.lease.renew_failed",
-                    extra={"message_row": self.row_id, "error": str(exc)[:200]},
+                    extra={"message_rows": rows[:20], "error": str(exc)[:200]},
                 )
-
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.models import InboundMessage, utcnow
@@ -131,6 +132,39 @@ def set_status(
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+_CLAIM_TABLE: Table = InboundMessage.__table__  # type: ignore[assignment]
+
+
+@lru_cache(maxsize=1)
+def _claim_statement() -> Any:
+    """UPDATE ... WHERE claimable ... RETURNING the row: the claim in one statement,
+    built once (bound parameters ``row_id``, ``now``, ``expired``)."""
+    table = _CLAIM_TABLE
+    c = table.c
+    now = bindparam("now", type_=c.updated_at.type)
+    return (
+        update(table)
+        .where(c.id == bindparam("row_id"))
+        .where(
+            or_(
+                c.status.in_(CLAIMABLE),
+                and_(
+                    c.status == "processing",
+                    c.updated_at < bindparam("expired", type_=c.updated_at.type),
+                ),
+            )
+        )
+        .values(
+            status="processing",
+            started_at=now,
+            updated_at=now,
+            attempts=c.attempts + 1,
+            deliveries=c.deliveries + 1,
+        )
+        .returning(*table.c)
+    )
+
+
 def claim(store: Store, row_id: int, *, lease: float) -> InboundMessage | None:
     """Atomically move a row to `processing`; None if done, failed or running elsewhere.
 
@@ -138,33 +172,20 @@ def claim(store: Store, row_id: int, *, lease: float) -> InboundMessage | None:
     row `processing` whose lease is older than ``lease`` seconds lost its worker and can
     be claimed again. A live lease is never taken over, so one row never runs twice at
     the same time.
+
+    One autocommit ``UPDATE ... RETURNING`` (one round trip): the WHERE clause is the
+    claim's whole condition, so the row is taken or not in one atomic statement, and
+    the returned row (a detached ``InboundMessage``, not attached to any session) is
+    the state just written. Sent twice only when the connection was found dead; a
+    claim that did commit before that then finds its own live lease and answers None
+    (the task looks again when the lease expires: never two runs at once).
     """
     now = utcnow()
-    expired = now - timedelta(seconds=lease)
-    with store.session() as session:
-        result = session.execute(
-            update(InboundMessage)
-            .where(InboundMessage.id == row_id)
-            .where(
-                or_(
-                    InboundMessage.status.in_(CLAIMABLE),
-                    and_(
-                        InboundMessage.status == "processing",
-                        InboundMessage.updated_at < expired,
-                    ),
-                )
-            )
-            .values(
-                status="processing",
-                started_at=now,
-                updated_at=now,
-                attempts=InboundMessage.attempts + 1,
-                deliveries=InboundMessage.deliveries + 1,
-            )
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            return None
-        return session.get(InboundMessage, row_id)
+    params = {"row_id": row_id, "now": now, "expired": now - timedelta(seconds=lease)}
+    row = store.autocommit(_claim_statement(), params, lambda result: result.first())
+    if row is None:
+        return None
+    return InboundMessage(**row._mapping)
 
 
 def finish(
@@ -179,7 +200,7 @@ def finish(
 
     ``deliveries`` counts claims that ended without an outcome (a worker lost); an
     attempt that records `retrying` resets it, so the redelivery cap never cuts the
-    retry schedule short.
+    retry schedule short. One autocommit UPDATE (safe to send twice).
     """
     now = utcnow()
     values: dict[str, Any] = {"status": status, "updated_at": now}
@@ -191,10 +212,20 @@ def finish(
         values["last_error"] = error[:MAX_ERROR_CHARS]
     if result is not None:
         values["result"] = result
-    with store.session() as session:
-        session.execute(
-            update(InboundMessage).where(InboundMessage.id == row_id).values(**values)
-        )
+    params = {f"v_{name}": value for name, value in values.items()}
+    params["row_id"] = row_id
+    store.autocommit(_finish_statement(tuple(values)), params, lambda r: r.rowcount)
+
+
+@lru_cache(maxsize=32)
+def _finish_statement(columns: tuple[str, ...]) -> Any:
+    """UPDATE ... SET <columns> WHERE id = :row_id, built once per set of columns."""
+    table = _CLAIM_TABLE
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns})
+    )
 
 
 def get(store: Store, row_id: int) -> InboundMessage | None:

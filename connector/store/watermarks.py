@@ -4,12 +4,14 @@ applied to the commercetools order, so an older message never moves it backwards
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from connector.models import OrderWatermark, utcnow
 from connector.store.db import Store
-from connector.store.upsert import insert_for
+from connector.store.upsert import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -21,36 +23,50 @@ class StoredMark:
 
 
 def lookup(store: Store, fluent_ref: str) -> StoredMark | None:
-    with store.session() as session:
-        row = session.execute(
-            select(
-                OrderWatermark.ct_order_id,
-                OrderWatermark.status,
-                OrderWatermark.fluent_updated_on,
-            ).where(OrderWatermark.fluent_ref == fluent_ref)
-        ).first()
+    """The stored watermark of a Fluent order (one autocommit SELECT)."""
+    row: Any = store.autocommit(
+        _lookup_statement(), {"ref": fluent_ref}, lambda result: result.first()
+    )
     if row is None:
         return None
     return StoredMark(fluent_ref, row[0], row[1], row[2])
 
 
 def save(store: Store, mark: StoredMark) -> None:
-    """Upsert the watermark of ``mark.fluent_ref``."""
-    with store.session() as session:
-        stmt = insert_for(session, OrderWatermark.__table__).values(
-            fluent_ref=mark.fluent_ref,
-            ct_order_id=mark.ct_order_id,
-            status=mark.status,
-            fluent_updated_on=mark.updated_on,
-            applied_at=utcnow(),
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["fluent_ref"],
-            set_={
-                "ct_order_id": stmt.excluded.ct_order_id,
-                "status": stmt.excluded.status,
-                "fluent_updated_on": stmt.excluded.fluent_updated_on,
-                "applied_at": stmt.excluded.applied_at,
-            },
-        )
-        session.execute(stmt)
+    """Upsert the watermark of ``mark.fluent_ref`` (one autocommit INSERT ... ON
+    CONFLICT DO UPDATE: atomic, and the same result when sent twice)."""
+    params = {
+        "fluent_ref": mark.fluent_ref,
+        "ct_order_id": mark.ct_order_id,
+        "status": mark.status,
+        "fluent_updated_on": mark.updated_on,
+        "applied_at": utcnow(),
+    }
+    store.autocommit(_save_statement(store.dialect), params, lambda r: r.rowcount)
+
+
+_TABLE: Any = OrderWatermark.__table__
+
+
+@lru_cache(maxsize=1)
+def _lookup_statement() -> Any:
+    c = _TABLE.c
+    return select(c.ct_order_id, c.status, c.fluent_updated_on).where(
+        c.fluent_ref == bindparam("ref")
+    )
+
+
+@lru_cache(maxsize=2)
+def _save_statement(dialect: str) -> Any:
+    """The upsert, built once per dialect; the row's values are bound parameters."""
+    stmt = dialect_insert(dialect, _TABLE)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["fluent_ref"],
+        set_={
+            "ct_order_id": stmt.excluded.ct_order_id,
+            "status": stmt.excluded.status,
+            "fluent_updated_on": stmt.excluded.fluent_updated_on,
+            "applied_at": stmt.excluded.applied_at,
+        },
+    )
+    return stmt

@@ -23,7 +23,7 @@ from connector.fluent_orders.ct_types import (
     type_draft,
     update_order,
 )
-from connector.fluent_orders.pair import load_order_pair
+from connector.fluent_orders.pair import load_fluent_order, locked_ct_order
 from connector.modules.consignments.actions import FieldNames, delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
@@ -116,43 +116,47 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     options = ConsignmentOptions.from_section(
         runtime.config.options(MODULE), ctx.route.options
     )
-    order, ct_order = load_order_pair(runtime, ctx.payload, consignments=True)
+    order = load_fluent_order(runtime, ctx.payload, consignments=True)
     ct = runtime.ct()
-    result: dict[str, Any] = {"fluentOrder": order["ref"], "ctOrder": ct_order["id"]}
-    plans = plan_deliveries(
-        order,
-        match_line_items(ct_order, order["items"]),
-        options.tracking,
-        options.delivery_key_prefix,
-    )
-    result["consignments"] = [p.consignment_ref for p in plans]
-    if not plans:
-        return {**result, "actions": []}
-    if not ct_order.get("shippingInfo"):
-        log.warning("consignments.order.no_shipping_info", extra=dict(result))
-        return {**result, "actions": [], "skipped": "no_shipping_info"}
-    profile = profile_of(runtime.config)
-    parcel, delivery = setup.ensure_types(
-        ct,
-        [
-            parcel_type_draft(
-                options.parcel_type_key or profile.key("parcel_type"), profile
+    with locked_ct_order(runtime, order) as ct_order:
+        result: dict[str, Any] = {
+            "fluentOrder": order["ref"],
+            "ctOrder": ct_order["id"],
+        }
+        plans = plan_deliveries(
+            order,
+            match_line_items(ct_order, order["items"]),
+            options.tracking,
+            options.delivery_key_prefix,
+        )
+        result["consignments"] = [p.consignment_ref for p in plans]
+        if not plans:
+            return {**result, "actions": []}
+        if not ct_order.get("shippingInfo"):
+            log.warning("consignments.order.no_shipping_info", extra=dict(result))
+            return {**result, "actions": [], "skipped": "no_shipping_info"}
+        profile = profile_of(runtime.config)
+        parcel, delivery = setup.ensure_types(
+            ct,
+            [
+                parcel_type_draft(
+                    options.parcel_type_key or profile.key("parcel_type"), profile
+                ),
+                delivery_type_draft(
+                    options.delivery_type_key or profile.key("delivery_type"), profile
+                ),
+            ],
+        )
+        parcel_type, delivery_type = parcel.id, delivery.id
+        names = field_names(profile)
+        updated, applied = update_order(
+            ct,
+            ct_order,
+            lambda current: delivery_actions(
+                current, plans, delivery_type, parcel_type, names
             ),
-            delivery_type_draft(
-                options.delivery_type_key or profile.key("delivery_type"), profile
-            ),
-        ],
-    )
-    parcel_type, delivery_type = parcel.id, delivery.id
-    names = field_names(profile)
-    updated, applied = update_order(
-        ct,
-        ct_order,
-        lambda current: delivery_actions(
-            current, plans, delivery_type, parcel_type, names
-        ),
-        setup,
-    )
+            setup,
+        )
     return {
         **result,
         "actions": [a["action"] for a in applied],

@@ -27,7 +27,7 @@ from connector.fluent_orders.ct_types import (
     update_order,
 )
 from connector.fluent_orders.fetch import location_names
-from connector.fluent_orders.pair import load_order_pair
+from connector.fluent_orders.pair import load_fluent_order, locked_ct_order
 from connector.modules.fulfilments.mapping import (
     FIELD_NAMES,
     FIELDS,
@@ -77,10 +77,8 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         runtime.config.options(MODULE), ctx.route.options
     )
     mode = options.mode
-    order, ct_order = load_order_pair(runtime, ctx.payload, fulfilments=True)
+    order = load_fluent_order(runtime, ctx.payload, fulfilments=True)
     ct = runtime.ct()
-    match = match_line_items(ct_order, order["items"])
-    progress = line_progress(order, match)
     profile = profile_of(runtime.config)
     type_id = None
     names: dict[str, str] = {}
@@ -94,14 +92,16 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         )
         type_id = setup.ensure_type(ct, draft).id
         if metadata_field:
+            # every fulfilment's location (the matched lines use some of them): read
+            # before the order's lock is taken, so the lock spans CT calls only
             names = location_names(
                 runtime.fluent(),
                 [
-                    str(e.get("fulfilmentLocationRef"))
-                    for p in progress.values()
-                    for e in p.entries
-                    if e.get("fulfilmentLocationRef")
+                    str(f["fromLocationRef"])
+                    for f in order["fulfilments"]
+                    if f["fromLocationRef"]
                 ],
+                cache=runtime.caches.get("fluent_orders.location_names", dict),
             )
     state_ids: dict[str, str] = {}
     if mode in ("states", "both"):
@@ -112,39 +112,44 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         }
         state_ids["initial"] = setup.ensure_state(ct, INITIAL_STATE_KEY)
     report: dict[str, Any] = {}
+    with locked_ct_order(runtime, order) as ct_order:
+        match = match_line_items(ct_order, order["items"])
+        progress = line_progress(order, match)
 
-    def build(current: dict[str, Any]) -> list[dict[str, Any]]:
-        actions: list[dict[str, Any]] = []
-        report.update(skipped=[], stale=[])
-        for line in current.get("lineItems") or []:
-            found = progress.get(line["id"])
-            if found is None:
-                continue
-            if is_stale(line, found, metadata_field):
-                report["stale"].append(line["id"])
-                continue
-            if type_id is not None:
-                if metadata_field:
-                    wanted = {metadata_field: found.metadata(names)}
-                else:
-                    wanted = found.fields()
-                line_actions = _custom_actions(ct, setup, line, found, type_id, wanted)
-                if line_actions is None:
-                    report["skipped"].append(line["id"])
+        def build(current: dict[str, Any]) -> list[dict[str, Any]]:
+            actions: list[dict[str, Any]] = []
+            report.update(skipped=[], stale=[])
+            for line in current.get("lineItems") or []:
+                found = progress.get(line["id"])
+                if found is None:
                     continue
-                actions += line_actions
-            if state_ids:
-                actions += state_transitions(
-                    line,
-                    {
-                        state_ids["filled"]: found.filled,
-                        state_ids["rejected"]: found.rejected,
-                    },
-                    state_ids["initial"],
-                )
-        return actions
+                if is_stale(line, found, metadata_field):
+                    report["stale"].append(line["id"])
+                    continue
+                if type_id is not None:
+                    if metadata_field:
+                        wanted = {metadata_field: found.metadata(names)}
+                    else:
+                        wanted = found.fields()
+                    line_actions = _custom_actions(
+                        ct, setup, line, found, type_id, wanted
+                    )
+                    if line_actions is None:
+                        report["skipped"].append(line["id"])
+                        continue
+                    actions += line_actions
+                if state_ids:
+                    actions += state_transitions(
+                        line,
+                        {
+                            state_ids["filled"]: found.filled,
+                            state_ids["rejected"]: found.rejected,
+                        },
+                        state_ids["initial"],
+                    )
+            return actions
 
-    updated, applied = update_order(ct, ct_order, build, setup)
+        updated, applied = update_order(ct, ct_order, build, setup)
     if report.get("skipped"):
         log.warning(
             "fulfilments.line_item.foreign_type",

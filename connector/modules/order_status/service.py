@@ -27,7 +27,7 @@ from connector.fluent_orders.ct_types import (
     update_order,
 )
 from connector.fluent_orders.ordering import Watermark, newest
-from connector.fluent_orders.pair import load_order_pair
+from connector.fluent_orders.pair import load_fluent_order, locked_ct_order
 from connector.modules.order_status.fluent_settings import (
     load_mappings,
 )
@@ -102,7 +102,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         runtime.config.options(MODULE), ctx.route.options
     )
     rule = options.rule
-    order, ct_order = load_order_pair(runtime, ctx.payload)
+    order = load_fluent_order(runtime, ctx.payload)
     fluent = runtime.fluent()
     ct = runtime.ct()
     mappings = load_mappings(
@@ -112,39 +112,44 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         runtime.caches.get("order_status.mappings", dict),
     )
     incoming = Watermark(order.get("status"), order.get("updatedOn"))
-    stored = watermarks.lookup(runtime.store, order["ref"])
-    stored_mark = Watermark(stored.status, stored.updated_on) if stored else None
     type_key = options.order_type_key
     our_type = setup.ensure_type(ct, order_type_draft(type_key)) if type_key else None
     verdict: dict[str, Any] = {}
 
-    def build(current: dict[str, Any]) -> list[dict[str, Any]]:
-        applied = newest(watermark_on(current), stored_mark)
-        verdict["stale"] = rule.stale_reason(incoming, applied)
-        if verdict["stale"]:
-            return []
-        actions = state_actions(current, incoming.status, mappings)
-        if incoming.status and (applied is None or applied.status != incoming.status):
-            other = custom_type_id(current)
-            other_fields = None
-            if other and (our_type is None or other != our_type.id):
-                found = setup.type_by_id(ct, other)
-                other_fields = found.fields if found else None
-            actions += watermark_actions(current, incoming, our_type, other_fields)
-        return actions
+    with locked_ct_order(runtime, order) as ct_order:
+        # read under the order's lock: the mark the previous status update stored
+        stored = watermarks.lookup(runtime.store, order["ref"])
+        stored_mark = Watermark(stored.status, stored.updated_on) if stored else None
 
-    updated, applied_actions = update_order(ct, ct_order, build, setup)
+        def build(current: dict[str, Any]) -> list[dict[str, Any]]:
+            applied = newest(watermark_on(current), stored_mark)
+            verdict["stale"] = rule.stale_reason(incoming, applied)
+            if verdict["stale"]:
+                return []
+            actions = state_actions(current, incoming.status, mappings)
+            if incoming.status and (
+                applied is None or applied.status != incoming.status
+            ):
+                other = custom_type_id(current)
+                other_fields = None
+                if other and (our_type is None or other != our_type.id):
+                    found = setup.type_by_id(ct, other)
+                    other_fields = found.fields if found else None
+                actions += watermark_actions(current, incoming, our_type, other_fields)
+            return actions
+
+        updated, applied_actions = update_order(ct, ct_order, build, setup)
+        if not verdict.get("stale"):
+            watermarks.save(
+                runtime.store,
+                watermarks.StoredMark(
+                    order["ref"], ct_order["id"], incoming.status, incoming.updated_on
+                ),
+            )
     if verdict.get("stale"):
         log.info(
             "order_status.update.stale",
             extra={"fluent_order": order["ref"], "ct_order": ct_order["id"]},
-        )
-    else:
-        watermarks.save(
-            runtime.store,
-            watermarks.StoredMark(
-                order["ref"], ct_order["id"], incoming.status, incoming.updated_on
-            ),
         )
     return {
         "fluentOrder": order["ref"],

@@ -1,0 +1,234 @@
+"""The event path's store calls, one autocommit statement each, on SQLite and
+PostgreSQL: claim (UPDATE ... RETURNING), finish, the order watermark, and the
+per-resource write lock (PostgreSQL advisory lock; none on SQLite)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from connector.models import InboundMessage, utcnow
+from connector.store import leases, locks, messages, migrate, watermarks
+from connector.store.db import Store
+from tests.support import services
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url, name = f"sqlite:///{tmp_path / 'store.db'}", None
+    else:
+        url, name = services.create_pg_database()
+    migrate.upgrade(url)
+    store = Store(url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+        if name:
+            services.drop_pg_database(name)
+
+
+def _new(store: Store, ident: str = "m-1") -> int:
+    row_id = messages.record(
+        store,
+        messages.NewMessage(
+            source="fluent",
+            message_id=ident,
+            name="ORDER",
+            payload={"entityRef": "O-1", "n": [1, 2]},
+            route="r",
+            handler="h",
+        ),
+    )
+    assert row_id is not None
+    return row_id
+
+
+def test_claim_returns_the_row_as_written_and_never_twice_while_leased(store):
+    row_id = _new(store)
+    row = messages.claim(store, row_id, lease=20)
+    assert row is not None
+    assert (row.id, row.status, row.attempts, row.deliveries) == (
+        row_id,
+        "processing",
+        1,
+        1,
+    )
+    assert row.payload == {"entityRef": "O-1", "n": [1, 2]}
+    assert row.route == "r" and row.handler == "h"
+    assert row.started_at is not None and row.started_at.tzinfo is not None
+    # a live lease is never taken over
+    assert messages.claim(store, row_id, lease=20) is None
+
+
+def test_an_expired_lease_is_claimed_again(store):
+    row_id = _new(store)
+    assert messages.claim(store, row_id, lease=20) is not None
+    with store.session() as session:  # the heartbeat stopped 30 s ago
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == row_id)
+            .values(updated_at=utcnow() - timedelta(seconds=30))
+        )
+    again = messages.claim(store, row_id, lease=20)
+    assert again is not None and (again.attempts, again.deliveries) == (2, 2)
+
+
+@pytest.mark.parametrize("final", ["done", "failed"])
+def test_finish_records_the_outcome_and_a_finished_row_is_not_claimed(store, final):
+    row_id = _new(store)
+    messages.claim(store, row_id, lease=20)
+    messages.finish(store, row_id, final, error="boom", result={"ok": 1})
+    row = messages.get(store, row_id)
+    assert row.status == final and row.finished_at is not None
+    assert row.last_error == "boom" and row.result == {"ok": 1}
+    assert messages.claim(store, row_id, lease=0) is None
+
+
+def test_retrying_resets_deliveries_and_is_claimable(store):
+    row_id = _new(store)
+    messages.claim(store, row_id, lease=20)
+    messages.finish(store, row_id, "retrying", error="429")
+    row = messages.get(store, row_id)
+    assert (row.status, row.deliveries, row.finished_at) == ("retrying", 0, None)
+    assert messages.claim(store, row_id, lease=20).attempts == 2
+
+
+def test_watermark_round_trip_and_overwrite(store):
+    assert watermarks.lookup(store, "O-1") is None
+    watermarks.save(store, watermarks.StoredMark("O-1", "ct-1", "BOOKED", "t1"))
+    watermarks.save(store, watermarks.StoredMark("O-1", "ct-1", "SHIPPED", "t2"))
+    assert watermarks.lookup(store, "O-1") == watermarks.StoredMark(
+        "O-1", "ct-1", "SHIPPED", "t2"
+    )
+
+
+def test_lock_key_is_stable_and_signed_64_bit():
+    assert locks.lock_key("ct-order:A") == locks.lock_key("ct-order:A")
+    assert locks.lock_key("ct-order:A") != locks.lock_key("ct-order:B")
+    assert -(2**63) <= locks.lock_key("x") < 2**63
+
+
+def test_resource_lock_makes_writers_of_one_resource_take_turns(store):
+    if store.dialect != "postgresql":
+        with locks.resource_lock(store, "ct-order:A") as held:
+            assert held is False  # SQLite: no advisory locks, the block still runs
+        return
+    events: list[str] = []
+    first_in = threading.Event()
+
+    def first() -> None:
+        with locks.resource_lock(store, "ct-order:A") as held:
+            assert held
+            first_in.set()
+            time.sleep(0.3)
+            events.append("first done")
+
+    def second() -> None:
+        first_in.wait(5)
+        with locks.resource_lock(store, "ct-order:A") as held:
+            events.append(f"second in (held={held})")
+        with locks.resource_lock(store, "ct-order:B") as other:
+            events.append(f"other resource (held={other})")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert events == [
+        "first done",
+        "second in (held=True)",
+        "other resource (held=True)",
+    ]
+
+
+def test_resource_lock_gives_up_waiting_and_runs_the_block_unlocked(store):
+    if store.dialect != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    release = threading.Event()
+    taken = threading.Event()
+
+    def holder() -> None:
+        with locks.resource_lock(store, "ct-order:stuck"):
+            taken.set()
+            release.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        taken.wait(5)
+        started = time.monotonic()
+        with locks.resource_lock(store, "ct-order:stuck", wait=0.2) as held:
+            assert held is False
+        assert time.monotonic() - started < 5
+        # the connection's lock_timeout is back to none: a later lock waits as long
+        # as it must
+        with locks.resource_lock(store, "ct-order:other") as other:
+            assert other is True
+    finally:
+        release.set()
+        t.join(10)
+
+
+def _updated_at(store: Store, row_id: int):
+    return messages.get(store, row_id).updated_at
+
+
+def test_one_keeper_thread_renews_every_held_lease_then_ends(store):
+    one, two, done = _new(store, "a"), _new(store, "b"), _new(store, "c")
+    for row_id in (one, two, done):
+        messages.claim(store, row_id, lease=20)
+    messages.finish(store, done, "done")
+    keeper = leases.LeaseKeeper(store, lease=0.8)  # a beat every 0.2 s
+    before = {r: _updated_at(store, r) for r in (one, two, done)}
+    with keeper.hold(one), keeper.hold(two), keeper.hold(done):
+        thread = keeper._thread
+        time.sleep(0.7)
+        assert keeper._thread is thread  # one thread for all held rows
+        renewed = {r: _updated_at(store, r) for r in (one, two, done)}
+    assert renewed[one] > before[one] and renewed[two] > before[two]
+    assert renewed[done] == before[done]  # left `processing`: never renewed
+    time.sleep(0.1)  # a beat already under way may still land
+    released = _updated_at(store, one)
+    time.sleep(0.5)
+    assert _updated_at(store, one) == released  # no longer held: no longer renewed
+    thread.join(3)  # idle for IDLE_BEATS beats: the thread ends ...
+    assert not thread.is_alive() and keeper._thread is None
+    with keeper.hold(one):  # ... and the next hold starts another
+        assert keeper._thread is not None and keeper._thread.is_alive()
+
+
+def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(store):
+    """A worker with more threads than the pool (5 + 10) each keeping its autocommit
+    connection: sessions still get a connection at once (PostgreSQL: the autocommit
+    connections come from an engine of their own)."""
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite's autocommit connections share the sessions' engine")
+    small = Store(store.url, pool_size=2, max_overflow=0, pool_timeout=2)
+    row_ids = [_new(small, f"t-{i}") for i in range(20)]
+    ready, release = threading.Barrier(21), threading.Event()
+
+    def worker(row_id: int) -> None:
+        messages.claim(small, row_id, lease=20)
+        ready.wait(10)
+        release.wait(10)
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in row_ids]
+    for t in threads:
+        t.start()
+    try:
+        ready.wait(10)  # 20 threads now each hold an autocommit connection
+        for _ in range(3):
+            with small.session() as session:
+                assert session.get(InboundMessage, row_ids[0]).status == "processing"
+    finally:
+        release.set()
+        for t in threads:
+            t.join(10)
+        small.dispose()
