@@ -17,9 +17,8 @@ from connector.store.db import Store
 from tests.support import services
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
+def _store(kind: str, tmp_path):
+    if kind == "sqlite":
         url, name = f"sqlite:///{tmp_path / 'store.db'}", None
     else:
         url, name = services.create_pg_database()
@@ -31,6 +30,17 @@ def store(request, tmp_path):
         store.dispose()
         if name:
             services.drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path):
+    yield from _store(request.param, tmp_path)
+
+
+@pytest.fixture
+def pg_store(tmp_path):
+    """PostgreSQL only: what the test checks does not exist on SQLite."""
+    yield from _store("postgres", tmp_path)
 
 
 def _new(store: Store, ident: str = "m-1") -> int:
@@ -148,9 +158,9 @@ def test_resource_lock_makes_writers_of_one_resource_take_turns(store):
     ]
 
 
-def test_resource_lock_gives_up_waiting_and_runs_the_block_unlocked(store):
-    if store.dialect != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
+def test_resource_lock_gives_up_waiting_and_runs_the_block_unlocked(pg_store):
+    """Advisory locks are PostgreSQL's (SQLite runs the block unlocked)."""
+    store = pg_store
     release = threading.Event()
     taken = threading.Event()
 
@@ -204,12 +214,11 @@ def test_one_keeper_thread_renews_every_held_lease_then_ends(store):
         assert keeper._thread is not None and keeper._thread.is_alive()
 
 
-def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(store):
+def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(pg_store):
     """A worker with more threads than the pool (5 + 10) each keeping its autocommit
     connection: sessions still get a connection at once (PostgreSQL: the autocommit
-    connections come from an engine of their own)."""
-    if store.dialect != "postgresql":
-        pytest.skip("SQLite's autocommit connections share the sessions' engine")
+    connections come from an engine of their own; SQLite's share the sessions')."""
+    store = pg_store
     small = Store(store.url, pool_size=2, max_overflow=0, pool_timeout=2)
     row_ids = [_new(small, f"t-{i}") for i in range(20)]
     ready, release = threading.Barrier(21), threading.Event()
