@@ -95,6 +95,16 @@ class Store:
             )
         return self._autocommit_engine
 
+    def _thread_connection(self) -> Any:
+        """This thread's autocommit connection (``_autocommit_source``), opened on
+        first use and again after it was closed or invalidated."""
+        source = self._autocommit_source()
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = source.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._local.conn = conn
+        return conn
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
@@ -138,11 +148,7 @@ class Store:
         (``_autocommit_source``) until it ends or ``dispose``.
         """
         for attempt in (1, 2):
-            source = self._autocommit_source()
-            conn = getattr(self._local, "conn", None)
-            if conn is None or conn.closed or conn.invalidated:
-                conn = source.connect().execution_options(isolation_level="AUTOCOMMIT")
-                self._local.conn = conn
+            conn = self._thread_connection()
             try:
                 if isinstance(statement, str):  # raw SQL: no compile, simple protocol
                     return take(conn.exec_driver_sql(statement))
@@ -175,11 +181,7 @@ class Store:
         """
         dialect = self.engine.dialect
         for attempt in (1, 2):
-            source = self._autocommit_source()
-            conn = getattr(self._local, "conn", None)
-            if conn is None or conn.closed or conn.invalidated:
-                conn = source.connect().execution_options(isolation_level="AUTOCOMMIT")
-                self._local.conn = conn
+            conn = self._thread_connection()
             cursor = getattr(self._local, "cursor", None)
             if cursor is None or self._local.cursor_conn is not conn:
                 driver = conn.connection.driver_connection

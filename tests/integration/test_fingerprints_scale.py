@@ -6,23 +6,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from connector.store import fingerprints, migrate
-from connector.store.db import Store
+from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from tests.support import services
 
 
 @pytest.fixture
-def pg_store():
-    services.need("PostgreSQL", services.PG_HOST, services.PG_PORT)
-    url, name = services.create_pg_database()
-    migrate.upgrade(url)
-    store = Store(url)
-    try:
+def pg_store(tmp_path):
+    with services.migrated_store("postgres", tmp_path) as store:
         yield store
-    finally:
-        store.engine.dispose()
-        services.drop_pg_database(name)
 
 
 def test_bulk_save_keeps_the_planner_estimates_current(pg_store):

@@ -5,27 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from connector.store import fingerprints, migrate
-from connector.store.db import Store
+from connector.store import fingerprints
 from connector.store.fingerprints import Stored
 from tests.support import services
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request, tmp_path):
-    if request.param == "sqlite":
-        url, name = f"sqlite:///{tmp_path}/fp.db", None
-    else:
-        services.need("PostgreSQL", services.PG_HOST, services.PG_PORT)
-        url, name = services.create_pg_database()
-    migrate.upgrade(url)
-    store = Store(url)
-    try:
+    with services.migrated_store(request.param, tmp_path) as store:
         yield store
-    finally:
-        store.engine.dispose()
-        if name:
-            services.drop_pg_database(name)
 
 
 def test_save_and_lookup(store) -> None:

@@ -12,35 +12,22 @@ import pytest
 from sqlalchemy import update
 
 from connector.models import InboundMessage, utcnow
-from connector.store import leases, locks, messages, migrate, watermarks
+from connector.store import leases, locks, messages, watermarks
 from connector.store.db import Store
 from tests.support import services
 
 
-def _store(kind: str, tmp_path):
-    if kind == "sqlite":
-        url, name = f"sqlite:///{tmp_path / 'store.db'}", None
-    else:
-        url, name = services.create_pg_database()
-    migrate.upgrade(url)
-    store = Store(url)
-    try:
-        yield store
-    finally:
-        store.dispose()
-        if name:
-            services.drop_pg_database(name)
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request, tmp_path):
-    yield from _store(request.param, tmp_path)
+    with services.migrated_store(request.param, tmp_path) as store:
+        yield store
 
 
 @pytest.fixture
 def pg_store(tmp_path):
     """PostgreSQL only: what the test checks does not exist on SQLite."""
-    yield from _store("postgres", tmp_path)
+    with services.migrated_store("postgres", tmp_path) as store:
+        yield store
 
 
 def _new(store: Store, ident: str = "m-1") -> int:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,6 +63,27 @@ def drop_pg_database(name: str) -> None:
         host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
     ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def migrated_store(kind: str, tmp_path: Path) -> Iterator[Any]:
+    """A ``Store`` on a migrated SQLite file (``kind="sqlite"``) or a fresh PostgreSQL
+    database (``"postgres"``, dropped afterwards)."""
+    from connector.store import migrate
+    from connector.store.db import Store
+
+    if kind == "sqlite":
+        url, name = f"sqlite:///{tmp_path / 'store.db'}", None
+    else:
+        url, name = create_pg_database()
+    migrate.upgrade(url)
+    store = Store(url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+        if name:
+            drop_pg_database(name)
 
 
 def redis_url() -> str:
