@@ -22,60 +22,31 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Any
+from typing import IO, Any, cast
 
 from werkzeug.debug.tbtools import DebugTraceback
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import ClientDisconnected, InternalServerError
 from werkzeug.serving import WSGIRequestHandler
+from werkzeug.wsgi import LimitedStream
 
 # A body larger than this that the application did not read is not drained: the
 # connection is closed instead (as werkzeug does for every request).
 MAX_DRAIN = 16 * 1024 * 1024
 
 
-class _Body:
-    """``wsgi.input`` that counts what the application read of a declared body."""
-
-    def __init__(self, raw: Any, length: int) -> None:
-        self._raw = raw
-        self.remaining = length
-
-    def read(self, size: int = -1) -> bytes:
-        if self.remaining <= 0:
-            return b""
-        if size is None or size < 0 or size > self.remaining:
-            size = self.remaining
-        data = self._raw.read(size)
-        self.remaining -= len(data)
-        if not data:
-            self.remaining = 0  # the client went away mid-body
-        return bytes(data)
-
-    def readline(self, size: int = -1) -> bytes:
-        if self.remaining <= 0:
-            return b""
-        if size is None or size < 0 or size > self.remaining:
-            size = self.remaining
-        data = self._raw.readline(size)
-        self.remaining -= len(data)
-        if not data:
-            self.remaining = 0
-        return bytes(data)
-
-    def __iter__(self) -> Any:
-        while True:
-            line = self.readline()
-            if not line:
-                return
-            yield line
+class _Body(LimitedStream):
+    """``wsgi.input`` limited to the declared body (werkzeug's ``LimitedStream``),
+    drained after the answer so the next request starts where the client put it."""
 
     def drain(self) -> bool:
-        """Read and drop the rest of the body; False if it is too large to."""
-        if self.remaining > MAX_DRAIN:
+        """Read and drop the rest of the body; False if it is too large to or the
+        client went away mid-body."""
+        if self.limit - self.tell() > MAX_DRAIN:
             return False
-        while self.remaining > 0:
-            if not self.read(min(self.remaining, 65536)):
-                return False
+        try:
+            self.exhaust()
+        except ClientDisconnected:
+            return False
         return True
 
 
@@ -126,7 +97,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             super().run_wsgi()
             return
         self.environ = environ = self.make_environ()
-        body = _Body(self.rfile, length)
+        body = _Body(cast(IO[bytes], self.rfile), length)  # a BufferedReader
         environ["wsgi.input"] = body
         try:
             status, headers, content = self._call(self.server.app, environ)

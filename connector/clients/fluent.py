@@ -158,9 +158,8 @@ class FluentClient(ApiClient):
         )
         variables = {f"i{i}": m.input for i, m in enumerate(mutations)}
         data, errors = self.graphql_raw(query, variables)
-        if (
-            not errors and data is not None
-        ):  # the usual answer: every alias has a result
+        # the usual answer: no errors and a result for every alias
+        if not errors and data is not None:
             values = [data.get(f"m{i}") for i in range(len(mutations))]
             if None not in values:
                 return [

@@ -132,14 +132,14 @@ def set_status(
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-_CLAIM_TABLE: Table = InboundMessage.__table__  # type: ignore[assignment]
+_MESSAGES: Table = InboundMessage.__table__  # type: ignore[assignment]
 
 
 @lru_cache(maxsize=1)
 def _claim_statement() -> Any:
     """UPDATE ... WHERE claimable ... RETURNING the row: the claim in one statement,
     built once (bound parameters ``row_id``, ``now``, ``expired``)."""
-    table = _CLAIM_TABLE
+    table = _MESSAGES
     c = table.c
     now = bindparam("now", type_=c.updated_at.type)
     return (
@@ -220,7 +220,7 @@ def finish(
 @lru_cache(maxsize=32)
 def _finish_statement(columns: tuple[str, ...]) -> Any:
     """UPDATE ... SET <columns> WHERE id = :row_id, built once per set of columns."""
-    table = _CLAIM_TABLE
+    table = _MESSAGES
     return (
         update(table)
         .where(table.c.id == bindparam("row_id"))
