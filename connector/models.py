@@ -99,6 +99,9 @@ class InboundMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a `retrying` row's backoff ends here: no delivery claims it earlier (a duplicate
+    # the sweeper re-published, say), so a Retry-After is honoured whatever delivers it
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SyncCheckpoint(Base):

@@ -45,8 +45,9 @@ def process(runtime: Runtime, message_id: int) -> Outcome:
     policy = runtime.config.retry
     row = messages.claim(store, message_id, lease=policy.lease_seconds)
     if row is None:
-        # a redelivery (e.g. after its worker child died) while the row's lease is live:
-        # look again when the lease would expire, never run it twice at the same time
+        # a redelivery (e.g. after its worker child died) while the row's lease is live,
+        # or a duplicate (re-published by the sweeper) of a row still in its backoff:
+        # look again when the lease or the backoff ends, never run it twice at once
         left = leases.lease_left(store, message_id, lease=policy.lease_seconds)
         if left is not None:
             return Outcome("busy", retry_in=left + 0.5)
@@ -72,7 +73,7 @@ def process(runtime: Runtime, message_id: int) -> Outcome:
             delay = backoff_delay(
                 row.attempts, policy, getattr(exc, "retry_after", None)
             )
-            messages.finish(store, row.id, "retrying", error=text)
+            messages.finish(store, row.id, "retrying", error=text, retry_in=delay)
             log.info(
                 "message.retry",
                 extra={

@@ -18,21 +18,32 @@ from sqlalchemy import select, update
 
 from connector.models import InboundMessage, utcnow
 from connector.store.db import Store
+from connector.store.messages import CLAIMABLE
 
 log = logging.getLogger(__name__)
 
 
 def lease_left(store: Store, row_id: int, *, lease: float) -> float | None:
-    """Seconds until the live lease of a `processing` row expires; None if not held."""
+    """Seconds until a row that could not be claimed may be claimed: the live lease of
+    a `processing` row, or the backoff (``retry_at``) of a row waiting to be retried.
+    None when neither holds it (the row is finished, or gone)."""
     with store.session() as session:
         row = session.execute(
-            select(InboundMessage.status, InboundMessage.updated_at).where(
-                InboundMessage.id == row_id
-            )
+            select(
+                InboundMessage.status,
+                InboundMessage.updated_at,
+                InboundMessage.retry_at,
+            ).where(InboundMessage.id == row_id)
         ).one_or_none()
-    if row is None or row[0] != "processing":
+    if row is None:
         return None
-    return max(0.0, lease - (utcnow() - row[1]).total_seconds())
+    status, updated_at, retry_at = row
+    now = utcnow()
+    if status == "processing":
+        return max(0.0, lease - (now - updated_at).total_seconds())
+    if status in CLAIMABLE and retry_at is not None and retry_at > now:
+        return (retry_at - now).total_seconds()
+    return None
 
 
 def renew(store: Store, row_id: int) -> bool:

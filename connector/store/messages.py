@@ -138,7 +138,8 @@ _MESSAGES: Table = InboundMessage.__table__  # type: ignore[assignment]
 @lru_cache(maxsize=1)
 def _claim_statement() -> Any:
     """UPDATE ... WHERE claimable ... RETURNING the row: the claim in one statement,
-    built once (bound parameters ``row_id``, ``now``, ``expired``)."""
+    built once (bound parameters ``row_id``, ``now``, ``expired``). A row whose backoff
+    (``retry_at``) has not ended is not claimable yet."""
     table = _MESSAGES
     c = table.c
     now = bindparam("now", type_=c.updated_at.type)
@@ -147,7 +148,10 @@ def _claim_statement() -> Any:
         .where(c.id == bindparam("row_id"))
         .where(
             or_(
-                c.status.in_(CLAIMABLE),
+                and_(
+                    c.status.in_(CLAIMABLE),
+                    or_(c.retry_at.is_(None), c.retry_at <= now),
+                ),
                 and_(
                     c.status == "processing",
                     c.updated_at < bindparam("expired", type_=c.updated_at.type),
@@ -160,6 +164,7 @@ def _claim_statement() -> Any:
             updated_at=now,
             attempts=c.attempts + 1,
             deliveries=c.deliveries + 1,
+            retry_at=None,
         )
         .returning(*table.c)
     )
@@ -195,17 +200,21 @@ def finish(
     *,
     error: str | None = None,
     result: dict[str, Any] | None = None,
+    retry_in: float | None = None,
 ) -> None:
     """Record the outcome of one attempt: done, failed or retrying.
 
     ``deliveries`` counts claims that ended without an outcome (a worker lost); an
     attempt that records `retrying` resets it, so the redelivery cap never cuts the
-    retry schedule short. One autocommit UPDATE (safe to send twice).
+    retry schedule short, and records when its backoff ends (``retry_in`` seconds
+    from now: no delivery claims the row before). One autocommit UPDATE (safe to send
+    twice).
     """
     now = utcnow()
     values: dict[str, Any] = {"status": status, "updated_at": now}
     if status == "retrying":
         values["deliveries"] = 0
+        values["retry_at"] = now + timedelta(seconds=retry_in) if retry_in else None
     if status in ("done", "failed"):
         values["finished_at"] = now
     if error is not None:
@@ -292,7 +301,13 @@ def prepare_replay(store: Store, ids: Sequence[int]) -> list[int]:
             session.execute(
                 update(InboundMessage)
                 .where(InboundMessage.id.in_(rows))
-                .values(status="queued", attempts=0, deliveries=0, updated_at=utcnow())
+                .values(
+                    status="queued",
+                    attempts=0,
+                    deliveries=0,
+                    retry_at=None,  # an operator's replay runs now
+                    updated_at=utcnow(),
+                )
             )
     return list(rows)
 

@@ -96,6 +96,35 @@ def test_retrying_resets_deliveries_and_is_claimable(store):
     assert messages.claim(store, row_id, lease=20).attempts == 2
 
 
+def test_a_row_in_its_backoff_is_not_claimed_before_retry_at(store):
+    """A duplicate delivery (the sweeper re-published a row whose delayed message the
+    broker still holds) must not run an attempt before the backoff / Retry-After."""
+    row_id = _new(store)
+    messages.claim(store, row_id, lease=20)
+    messages.finish(store, row_id, "retrying", error="503", retry_in=30)
+    # the sweeper marks it queued again before publishing: the backoff still holds
+    assert messages.set_status(store, row_id, "queued", only_from=("retrying",))
+    assert messages.claim(store, row_id, lease=20) is None
+    left = leases.lease_left(store, row_id, lease=20)
+    assert left is not None and 29 < left <= 30
+    with store.session() as session:  # the backoff ended
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == row_id)
+            .values(retry_at=utcnow() - timedelta(seconds=1))
+        )
+    again = messages.claim(store, row_id, lease=20)
+    assert again is not None and again.attempts == 2 and again.retry_at is None
+
+
+def test_replay_clears_the_backoff(store):
+    row_id = _new(store)
+    messages.claim(store, row_id, lease=20)
+    messages.finish(store, row_id, "retrying", error="503", retry_in=600)
+    assert messages.prepare_replay(store, [row_id]) == [row_id]
+    assert messages.claim(store, row_id, lease=20) is not None
+
+
 def test_watermark_round_trip_and_overwrite(store):
     assert watermarks.lookup(store, "O-1") is None
     watermarks.save(store, watermarks.StoredMark("O-1", "ct-1", "BOOKED", "t1"))
@@ -212,14 +241,14 @@ def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(pg_s
 
     def worker(row_id: int) -> None:
         messages.claim(small, row_id, lease=20)
-        ready.wait(10)
-        release.wait(10)
+        ready.wait(60)
+        release.wait(60)
 
     threads = [threading.Thread(target=worker, args=(r,)) for r in row_ids]
     for t in threads:
         t.start()
     try:
-        ready.wait(10)  # 20 threads now each hold an autocommit connection
+        ready.wait(60)  # 20 threads now each hold an autocommit connection
         for _ in range(3):
             with small.session() as session:
                 assert session.get(InboundMessage, row_ids[0]).status == "processing"
