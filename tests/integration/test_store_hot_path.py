@@ -281,11 +281,11 @@ def test_a_message_finished_within_a_beat_is_never_renewed(store):
     row_id = _new(store, "quick")
     messages.claim(store, row_id, lease=20)
     before = _updated_at(store, row_id)
-    keeper = leases.LeaseKeeper(store, lease=2.0)  # renewals 0.5 s after the hold
+    keeper = leases.LeaseKeeper(store, lease=4.0)  # renewals 1 s after the hold
     with keeper.hold(row_id):
-        time.sleep(0.2)
-    time.sleep(0.6)
+        time.sleep(0.05)
+    time.sleep(1.2)
     assert _updated_at(store, row_id) == before
     with keeper.hold(row_id):  # held longer than a beat: renewed
-        time.sleep(0.8)
+        time.sleep(1.5)
     assert _updated_at(store, row_id) > before
