@@ -399,6 +399,16 @@ def print_calls(before: dict[str, int], after: dict[str, int], n: int) -> None:
         print(f"  {count / max(n, 1):6.2f}  {key}")
 
 
+def procfile_max_tasks() -> int:
+    """The Procfile worker's ``--max-tasks-per-child`` (0 when it sets none)."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("worker:"):
+            words = line.split()
+            if "--max-tasks-per-child" in words:
+                return int(words[words.index("--max-tasks-per-child") + 1])
+    return 0
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(p * len(ordered))) - 1))]
@@ -418,6 +428,12 @@ def main() -> None:
         help="Celery pool of the worker",
     )
     parser.add_argument("--worker-concurrency", type=int, default=16)
+    parser.add_argument(
+        "--max-tasks-per-child",
+        type=int,
+        default=procfile_max_tasks(),
+        help="the worker's --max-tasks-per-child (default: the Procfile's; 0 = none)",
+    )
     parser.add_argument(
         "--worker-app",
         default="tasks.worker",
@@ -529,6 +545,11 @@ def main() -> None:
                     "--without-heartbeat",
                     "--logfile",
                     str(Path("/tmp") / f"{prefix.rstrip(':')}-worker.log"),
+                    *(
+                        ["--max-tasks-per-child", str(args.max_tasks_per_child)]
+                        if args.max_tasks_per_child
+                        else []
+                    ),
                 ],
                 env=env,
                 cwd=ROOT,
@@ -603,7 +624,9 @@ def main() -> None:
     print(
         f"\ne2e: {len(timed)} webhooks at {len(timed) / wall:.1f}/s over {wall:.1f}s"
         f" (target rate {args.rate:.0f}/s), sandbox latency {args.latency_ms:.0f} ms per"
-        f" API call, worker {args.pool} -c {args.worker_concurrency}, {os.cpu_count()} CPUs"
+        f" API call, worker {args.pool} -c {args.worker_concurrency}"
+        f" --max-tasks-per-child {args.max_tasks_per_child or 'none'},"
+        f" {os.cpu_count()} CPUs"
     )
     print(
         f"worker memory (main + pool) after the run: RSS {rss[0]:.0f} MB,"

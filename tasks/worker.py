@@ -33,6 +33,24 @@ def _check_fluent_settings(**_: object) -> None:
 
 
 @worker_init.connect
+def _import_handlers_before_fork(**_: Any) -> None:
+    """Import every route's handler once, in the main process: each pool process
+    (a new one after every ``--max-tasks-per-child`` tasks) otherwise imports its
+    handlers' modules on its first messages. A handler that fails to import here
+    fails its messages as before (dispatch reports it)."""
+    registry = celery.runtime.registry
+    for route in registry.routes:
+        if route.handler:
+            try:
+                registry.handler(route.handler)
+            except Exception as exc:  # reported per message by dispatch
+                logging.getLogger(__name__).warning(
+                    "worker.handler.import_failed",
+                    extra={"route": route.name, "error": str(exc)[:300]},
+                )
+
+
+@worker_init.connect
 def _freeze_before_fork(**_: Any) -> None:
     """Keep the loaded app out of the collector's reach so the forked pool processes
     share its memory pages instead of copying them (``gc.freeze``)."""

@@ -88,13 +88,19 @@ class CtSetup:
         with self._lock:
             self._entries.clear()
 
-    def ensure_type(self, ct: CommercetoolsClient, draft: dict[str, Any]) -> CtType:
-        """The type of ``draft['key']``: created if missing, missing fields added."""
+    def ensure_type(
+        self,
+        ct: CommercetoolsClient,
+        draft: dict[str, Any],
+        fetched: dict[str, Any] | None = None,
+    ) -> CtType:
+        """The type of ``draft['key']``: created if missing, missing fields added.
+        ``fetched``: the type as just read by the caller (not read again)."""
         cached = self._get(("type-key", draft["key"]))
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         path = f"types/key={quote(draft['key'], safe='')}"
-        doc = ct.get_or_none(path)
+        doc = fetched if fetched is not None else ct.get_or_none(path)
         if doc is None:
             try:
                 doc = ct.create("types", draft)
@@ -124,13 +130,18 @@ class CtSetup:
         self, ct: CommercetoolsClient, drafts: Sequence[dict[str, Any]]
     ) -> list[CtType]:
         """``ensure_type`` for several types, all checked for compatibility first (an
-        incompatible one stops before any of them is created or extended)."""
+        incompatible one stops before any of them is created or extended). Each type
+        not cached is read once (the check's read is the one ``ensure_type`` uses)."""
+        fetched: dict[str, dict[str, Any]] = {}
         for draft in drafts:
             if self._get(("type-key", draft["key"])) is None:
                 doc = ct.get_or_none(f"types/key={quote(draft['key'], safe='')}")
                 if doc is not None:
                     check_compatible(doc, draft["fieldDefinitions"])
-        return [self.ensure_type(ct, draft) for draft in drafts]
+                    fetched[draft["key"]] = doc
+        return [
+            self.ensure_type(ct, draft, fetched.get(draft["key"])) for draft in drafts
+        ]
 
     def type_by_id(self, ct: CommercetoolsClient, type_id: str) -> CtType | None:
         """Any type (e.g. a custom type the retailer already set), by id."""

@@ -213,6 +213,66 @@ class Store:
                 ) from exc
         raise AssertionError("unreachable")
 
+    def driver_statements(self) -> bool:
+        """Whether ``driver_autocommit`` can run here (PostgreSQL through psycopg)."""
+        dialect = self.engine.dialect
+        return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+    def driver_autocommit(
+        self, sql: str, params: Mapping[str, Any], take: Callable[[Any], T]
+    ) -> T:
+        """Run ONE statement in the driver's SQL (psycopg, ``%(name)s`` parameters) on
+        this thread's autocommit connection, prepared by the server on first use;
+        return ``take(cursor)`` (read the rows there: ``fetchone``, ``rowcount``).
+
+        ``autocommit`` without SQLAlchemy's per-call work (compile-cache lookup, bind
+        and result processing, result wrapping): the event path's claim, finish and
+        lock statements. The same connection (a session-level advisory lock taken
+        here is held on it) and the same rules: a connection found dead is replaced
+        and the statement sent once more (it must be safe to run twice); any other
+        driver error closes the connection and is raised as SQLAlchemy's
+        ``DBAPIError`` subclass; an interruption (soft time limit, signal) leaves the
+        connection's state unknown, so it is invalidated. The caller passes
+        parameters the driver adapts as the columns need, and converts what it reads.
+        """
+        dialect = self.engine.dialect
+        for attempt in (1, 2):
+            conn = self._thread_connection()
+            cursor = getattr(self._local, "cursor", None)
+            if cursor is None or self._local.cursor_conn is not conn:
+                driver = conn.connection.driver_connection
+                assert driver is not None, "a checked-out connection has a driver"
+                cursor = driver.cursor()
+                self._local.cursor, self._local.cursor_conn = cursor, conn
+            try:
+                cursor.execute(sql, params, prepare=True)
+                return take(cursor)
+            except dialect.loaded_dbapi.Error as exc:
+                self._local.conn = self._local.cursor = self._local.cursor_conn = None
+                dead = dialect.is_disconnect(
+                    exc, conn.connection.dbapi_connection, None
+                )
+                if dead:
+                    conn.invalidate(exc)
+                else:
+                    conn.close()
+                if dead and attempt == 1:
+                    continue
+                raise DBAPIError.instance(
+                    sql,
+                    dict(params),
+                    exc,
+                    dialect.loaded_dbapi.Error,
+                    connection_invalidated=dead,
+                    dialect=dialect,
+                ) from exc
+            except BaseException:
+                self._local.conn = self._local.cursor = self._local.cursor_conn = None
+                conn.invalidate()
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
+
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
         with self.engine.connect() as conn:

@@ -1,7 +1,8 @@
 """Leases of running messages: a row `processing` belongs to the task that renews it.
 
 The task running a row renews its lease (the row's ``updated_at``) every ``lease / 4``
-seconds: one ``LeaseKeeper`` thread per process renews all the rows it runs. When the
+seconds: one ``LeaseKeeper`` thread per process renews all the rows it runs (a row
+done within ``lease / 4`` seconds of its claim is never renewed). When the
 worker dies the renewals stop, and after ``lease`` seconds the row may be claimed again (``messages.claim``) or re-published by
 the sweeper: recovery in seconds, and a live lease is never taken over.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
@@ -75,12 +77,13 @@ class LeaseKeeper:
     """Renews the leases of every row this process is running, from one thread.
 
     ``with keeper.hold(row_id):`` registers the row while the block runs. One daemon
-    thread per process renews all held rows every ``lease / 4`` seconds in one UPDATE
-    (a thread per message cost a thread start and join on every message). A row is
-    renewed at most ``lease / 4`` seconds after it was claimed (the claim itself set
-    its lease), as with a thread per row; when the process dies the renewals stop and
-    after ``lease`` seconds the row may be claimed again. After a fork the child
-    starts its own thread (a thread does not survive ``fork``).
+    thread per process renews the held rows (a thread per message cost a thread start
+    and join on every message): each row ``lease / 4`` seconds after it was registered
+    (the claim just before set its lease) and every ``lease / 4`` seconds after that,
+    rows due at about the same time in one UPDATE. A message finished sooner (most
+    take well under a second) is never renewed: no statement at all. When the process
+    dies the renewals stop and after ``lease`` seconds the row may be claimed again.
+    After a fork the child starts its own thread (a thread does not survive ``fork``).
     """
 
     def __init__(self, store: Store, lease: float) -> None:
@@ -88,6 +91,7 @@ class LeaseKeeper:
         self.every = max(0.2, lease / 4)
         self._lock = threading.Lock()
         self._held: dict[int, int] = {}  # row id -> blocks holding it
+        self._due: dict[int, float] = {}  # row id -> when to renew it (monotonic)
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = 0
@@ -95,7 +99,12 @@ class LeaseKeeper:
     @contextmanager
     def hold(self, row_id: int) -> Iterator[None]:
         with self._lock:
-            self._held[row_id] = self._held.get(row_id, 0) + 1
+            count = self._held.get(row_id, 0)
+            self._held[row_id] = count + 1
+            if not count:
+                # due no sooner than the thread's next wake-up (it waits at most
+                # ``every``), so the thread need not be woken for it
+                self._due[row_id] = time.monotonic() + self.every
             self._ensure_thread()
         try:
             yield
@@ -104,6 +113,8 @@ class LeaseKeeper:
                 left = self._held.pop(row_id, 1) - 1
                 if left > 0:
                     self._held[row_id] = left
+                else:
+                    self._due.pop(row_id, None)
 
     def held(self) -> list[int]:
         with self._lock:
@@ -119,11 +130,26 @@ class LeaseKeeper:
         )
         self._thread.start()
 
+    def _next(self) -> tuple[list[int], float]:
+        """(rows to renew now, seconds to wait before looking again). Rows due within
+        half a beat are renewed with those due now (early is always safe)."""
+        now = time.monotonic()
+        with self._lock:
+            if not self._due:
+                return [], self.every
+            soon = now + self.every / 2
+            rows = [r for r, due in self._due.items() if due <= soon]
+            for row in rows:
+                self._due[row] = now + self.every
+            first = min(self._due.values())
+        return rows, max(0.0, first - now)
+
     def _run(self) -> None:
         idle = 0
-        while not self._wake.wait(self.every):
-            rows = self.held()
-            if not rows:
+        wait = self.every
+        while not self._wake.wait(wait):
+            rows, wait = self._next()
+            if not self.held():
                 idle += 1
                 with self._lock:  # idle for a while: end (``hold`` starts a new one)
                     if idle >= IDLE_BEATS and not self._held:
@@ -131,6 +157,8 @@ class LeaseKeeper:
                         return
                 continue
             idle = 0
+            if not rows:
+                continue
             try:
                 renew_many(self.store, rows)
             except Exception as exc:  # a store blip: the next beat tries again

@@ -31,6 +31,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WAIT_SECONDS = 10.0
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)")
+# psycopg: ONE prepared statement. The materialized CTE runs first and sets
+# lock_timeout for this statement's transaction only (``set_config(..., true)``; in
+# autocommit the statement is its transaction), then the lock is waited for: a
+# timeout (55P03) or the end of the statement puts lock_timeout back.
+_LOCK_DRIVER = (
+    "WITH wait AS MATERIALIZED"
+    " (SELECT set_config('lock_timeout', %(timeout)s, true))"
+    " SELECT pg_advisory_lock(%(key)s) FROM wait"
+)
+_UNLOCK_DRIVER = "SELECT pg_advisory_unlock(%(key)s)"
 
 
 def lock_key(name: str) -> int:
@@ -58,15 +68,21 @@ def resource_lock(
 ) -> Iterator[bool]:
     """Hold the write lock of ``name`` while the block runs; yields whether it is held.
 
-    One round trip to take the lock (waiting if another process holds it), one to
+    One statement to take the lock (waiting if another process holds it), one to
     release it. Re-entrant per thread (PostgreSQL counts session-level locks).
     """
     if store.dialect != "postgresql":
         yield False
         return
     key = lock_key(name)
+    driver = store.driver_statements()
     try:
-        store.autocommit(_lock_statement(key, wait), {}, lambda result: None)
+        if driver:
+            timeout = f"{max(1, int(wait * 1000)):d}ms"
+            params = {"timeout": timeout, "key": key}
+            store.driver_autocommit(_LOCK_DRIVER, params, lambda cursor: None)
+        else:
+            store.autocommit(_lock_statement(key, wait), {}, lambda result: None)
         held = True
     except DBAPIError as exc:  # not within ``wait`` (55P03), or the store is unwell
         log.info("store.lock.not_taken", extra={"error": str(exc.orig)[:200]})
@@ -76,6 +92,11 @@ def resource_lock(
     finally:
         if held:
             try:
-                store.autocommit(_UNLOCK, {"key": key}, lambda result: None)
+                if driver:
+                    store.driver_autocommit(
+                        _UNLOCK_DRIVER, {"key": key}, lambda cursor: None
+                    )
+                else:
+                    store.autocommit(_UNLOCK, {"key": key}, lambda result: None)
             except DBAPIError:
                 pass  # the connection is gone, and the lock with it

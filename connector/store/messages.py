@@ -15,10 +15,11 @@ from functools import lru_cache
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.models import InboundMessage, utcnow
+from connector.store import driver
 from connector.store.db import Store
 
 CLAIMABLE = ("received", "queued", "retrying")
@@ -149,7 +150,8 @@ def _claim_statement() -> Any:
         .where(
             or_(
                 and_(
-                    c.status.in_(CLAIMABLE),
+                    # listed values, not an expanding IN: compiled once for the driver
+                    c.status.in_([literal(s, c.status.type) for s in CLAIMABLE]),
                     or_(c.retry_at.is_(None), c.retry_at <= now),
                 ),
                 and_(
@@ -187,10 +189,28 @@ def claim(store: Store, row_id: int, *, lease: float) -> InboundMessage | None:
     """
     now = utcnow()
     params = {"row_id": row_id, "now": now, "expired": now - timedelta(seconds=lease)}
+    if store.driver_statements():
+        sql, defaults = driver.compiled(store, _claim_statement())
+        found = store.driver_autocommit(
+            sql, {**defaults, **params}, lambda cursor: cursor.fetchone()
+        )
+        if found is None:
+            return None
+        return InboundMessage(**_claimed_row(store)(found))
     row = store.autocommit(_claim_statement(), params, lambda result: result.first())
     if row is None:
         return None
     return InboundMessage(**row._mapping)
+
+
+def _claimed_row(store: Store) -> Any:
+    """Reads a driver row of the claim's RETURNING (every column), built per store."""
+    reader = store.__dict__.get("_claimed_row")
+    if reader is None:
+        reader = store.__dict__["_claimed_row"] = driver.row_reader(
+            store, list(_MESSAGES.c)
+        )
+    return reader
 
 
 def finish(
@@ -223,7 +243,14 @@ def finish(
         values["result"] = result
     params = {f"v_{name}": value for name, value in values.items()}
     params["row_id"] = row_id
-    store.autocommit(_finish_statement(tuple(values)), params, lambda r: r.rowcount)
+    statement = _finish_statement(tuple(values))
+    if store.driver_statements():
+        if result is not None:
+            params["v_result"] = Jsonb(result)
+        sql, _ = driver.compiled(store, statement)
+        store.driver_autocommit(sql, params, lambda cursor: cursor.rowcount)
+        return
+    store.autocommit(statement, params, lambda r: r.rowcount)
 
 
 @lru_cache(maxsize=32)

@@ -257,3 +257,64 @@ def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(pg_s
         for t in threads:
             t.join(10)
         small.dispose()
+
+
+def test_lock_wait_limit_ends_with_the_lock_statement(pg_store):
+    """The lock's wait limit (``lock_timeout``) holds for the lock statement only: on
+    the same connection, after a lock taken and after one given up, it is back to
+    none."""
+    store = pg_store
+    show = "SHOW lock_timeout"
+
+    def current() -> str:
+        if store.driver_statements():
+            return store.driver_autocommit(show, {}, lambda c: c.fetchone()[0])
+        return store.autocommit(show, {}, lambda r: r.scalar())
+
+    with locks.resource_lock(store, "ct-order:T", wait=0.5) as held:
+        assert held is True
+        assert current() == "0"
+    taken, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with locks.resource_lock(store, "ct-order:T2"):
+            taken.set()
+            release.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        taken.wait(5)
+        with locks.resource_lock(store, "ct-order:T2", wait=0.1) as held:
+            assert held is False
+            assert current() == "0"
+    finally:
+        release.set()
+        t.join(10)
+
+
+def test_claim_reads_the_row_as_the_session_does(store):
+    """The claim's row (read by the driver on PostgreSQL) equals the same row read
+    through a session: every column, timestamps aware UTC, JSON decoded."""
+    row_id = _new(store)
+    claimed = messages.claim(store, row_id, lease=20)
+    stored = messages.get(store, row_id)
+    columns = [c.key for c in InboundMessage.__table__.c]
+    assert {c: getattr(claimed, c) for c in columns} == {
+        c: getattr(stored, c) for c in columns
+    }
+    assert claimed.updated_at.utcoffset() == timedelta(0)
+
+
+def test_a_message_finished_within_a_beat_is_never_renewed(store):
+    row_id = _new(store, "quick")
+    messages.claim(store, row_id, lease=20)
+    before = _updated_at(store, row_id)
+    keeper = leases.LeaseKeeper(store, lease=4.0)  # renewals 1 s after the hold
+    with keeper.hold(row_id):
+        time.sleep(0.05)
+    time.sleep(1.2)
+    assert _updated_at(store, row_id) == before
+    with keeper.hold(row_id):  # held longer than a beat: renewed
+        time.sleep(1.5)
+    assert _updated_at(store, row_id) > before
