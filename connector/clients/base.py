@@ -16,6 +16,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from connector.clients.auth import LOOPBACK_HOSTS, TokenAuth
+from connector.clients.jsoncodec import request_body, response_json
 from connector.clients.errors import (
     ApiError,
     ApiTimeout,
@@ -160,7 +161,7 @@ class ApiClient:
         if not expect_json or resp.status_code == 204 or not resp.content:
             return None
         try:
-            return resp.json()
+            return response_json(resp)
         except ValueError:
             raise ServerError(
                 f"{self.service} {method} {path}: response is not JSON",
@@ -186,11 +187,17 @@ class ApiClient:
         redirects), and cookies are neither kept nor sent (neither API sets any).
         """
         prep = requests.PreparedRequest()
+        headers, body = self.session.headers, None
+        if json is not None and (body := request_body(json)) is not None:
+            headers = requests.structures.CaseInsensitiveDict(headers)
+            headers.setdefault("Content-Type", "application/json")
+            json = None  # the same JSON value, encoded by orjson (clients/jsoncodec.py)
         prep.prepare(
             method=method,
             url=url,
-            headers=self.session.headers,
+            headers=headers,
             params=params,
+            data=body,
             json=json,
             auth=self.auth,
         )
