@@ -16,7 +16,6 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from connector.clients.auth import LOOPBACK_HOSTS, TokenAuth
-from connector.clients.jsoncodec import request_body, response_json
 from connector.clients.errors import (
     ApiError,
     ApiTimeout,
@@ -26,6 +25,7 @@ from connector.clients.errors import (
     RateLimited,
     ServerError,
 )
+from connector.clients.jsoncodec import request_body, response_json
 from connector.errors import ConfigError
 
 log = logging.getLogger(__name__)

@@ -161,6 +161,8 @@ def _json_text(value: Any) -> str:
         return orjson.dumps(value).decode()
     except TypeError:  # orjson.JSONEncodeError
         return json.dumps(value)
+
+
 # One statement per save: the rows as a JSON array of [key, ref, hash]. A key given
 # twice keeps its last row (``save`` dedupes first: ON CONFLICT cannot update one row
 # twice in one statement).

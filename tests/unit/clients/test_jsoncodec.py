@@ -93,7 +93,7 @@ BODIES = [
     b'{"v": -9223372036854775809}',
     b'{"v": 18446744073709551616, "w": 1}',
     b'{"id": "1234567890123456789"}',
-    b'[1e400, -1e400]',  # infinity
+    b"[1e400, -1e400]",  # infinity
     b"[NaN, Infinity]",
     b'"\\ud800"',  # a lone surrogate escape
     b'\xef\xbb\xbf{"a": 1}',  # BOM
