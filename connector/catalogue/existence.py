@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from connector.catalogue.writer import Ident
 
@@ -22,10 +23,17 @@ class RecentExistence(Mapping[Ident, bool]):
         self._pages.appendleft(found)
 
     def __getitem__(self, key: Ident) -> bool:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key: Ident, default: Any = None) -> Any:
         for page in tuple(self._pages):  # a snapshot: another thread may add one
-            if key in page:
-                return page[key]
-        raise KeyError(key)
+            found = page.get(key)
+            if found is not None:
+                return found
+        return default
 
     def __iter__(self) -> Iterator[Ident]:
         seen: set[Ident] = set()

@@ -15,6 +15,7 @@ starting with ``_`` (never sent). Must not decide what to write (that is the map
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -75,11 +76,17 @@ def ident(item: Planned) -> Ident:
 
 
 def send_fields(payload: Mapping[str, Any], *drop: str) -> dict[str, Any]:
-    return {
-        k: v
-        for k, v in payload.items()
-        if k != "kind" and not k.startswith("_") and k not in drop
-    }
+    """The payload's Fluent input fields (without ``kind``, ``_`` keys and ``drop``)."""
+    return {k: payload[k] for k in _sent_keys(tuple(payload), drop)}
+
+
+@functools.lru_cache(maxsize=256)
+def _sent_keys(keys: tuple[str, ...], drop: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys ``send_fields`` keeps, in payload order: once per payload shape (a
+    sync maps thousands of entities to a few shapes)."""
+    return tuple(
+        k for k in keys if k != "kind" and not k.startswith("_") and k not in drop
+    )
 
 
 def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -188,14 +195,15 @@ class CatalogueWriter:
         cache: Existence | None = None,
     ) -> list[WriteOutcome]:
         """Write one batch in one request (plus one re-check and retry on conflicts)."""
-        cache = cache or {}
         exists: dict[str, bool] = {}
         unknown: list[Planned] = []
         for item in batch:
             if self.known_exists(item, known):
                 exists[item.key] = True
-            elif ident(item) in cache:
-                exists[item.key] = cache[ident(item)]
+                continue
+            cached = cache.get(ident(item)) if cache is not None else None
+            if cached is not None:
+                exists[item.key] = cached
             else:
                 unknown.append(item)
         if unknown:

@@ -113,12 +113,18 @@ def _dims(price: Mapping[str, Any]) -> Dims:
 
 def _entries(prices: Sequence[Mapping[str, Any]], now: datetime) -> list[Entry]:
     """The prices valid at ``now`` with their currency and dims, each read once (the
-    selection then compares tuples instead of re-reading every price per scope)."""
-    return [
-        ((p.get("value") or {}).get("currencyCode"), _dims(p), p)
-        for p in prices
-        if _valid(p, now)
-    ]
+    selection then compares tuples instead of re-reading every price per scope).
+    The usual price (no validity dates, no dims) costs no function call."""
+    out: list[Entry] = []
+    for p in prices:
+        if ("validFrom" in p or "validUntil" in p) and not _valid(p, now):
+            continue
+        if "customerGroup" in p or "channel" in p or "country" in p:
+            dims = _dims(p)
+        else:
+            dims = NO_DIMS
+        out.append(((p.get("value") or {}).get("currencyCode"), dims, p))
+    return out
 
 
 def _first(
