@@ -248,7 +248,6 @@ def cpu_seconds(proc: subprocess.Popen) -> dict[str, float]:
     for p in tree:
         try:
             t = p.cpu_times()
-            switches = p.num_ctx_switches()
             threads = p.threads()
         except psutil.NoSuchProcess:
             continue
@@ -256,9 +255,7 @@ def cpu_seconds(proc: subprocess.Popen) -> dict[str, float]:
         out["user"] += t.user
         out["system"] += t.system
         # every thread's switches (psutil's process figure is the main thread's)
-        out["switches"] += sum(
-            _thread_switches(p.pid, th.id) for th in threads
-        ) / 1000
+        out["switches"] += sum(_thread_switches(p.pid, th.id) for th in threads) / 1000
     for p in psutil.process_iter(["name", "cpu_times"]):
         name = p.info["name"] or ""
         t = p.info["cpu_times"]
