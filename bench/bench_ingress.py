@@ -234,10 +234,12 @@ def start_gunicorn(
 
 
 def cpu_seconds(proc: subprocess.Popen) -> dict[str, float]:
-    """CPU seconds used so far by the gunicorn tree, PostgreSQL and Redis."""
+    """CPU seconds used so far by the gunicorn tree (also split into user and system
+    time, with its context switches), PostgreSQL and Redis."""
     import psutil
 
     out = {"server": 0.0, "postgres": 0.0, "redis": 0.0}
+    out.update(user=0.0, system=0.0, switches=0.0)
     try:
         root = psutil.Process(proc.pid)
         tree = [root, *root.children(recursive=True)]
@@ -246,9 +248,14 @@ def cpu_seconds(proc: subprocess.Popen) -> dict[str, float]:
     for p in tree:
         try:
             t = p.cpu_times()
-            out["server"] += t.user + t.system
+            threads = p.threads()
         except psutil.NoSuchProcess:
             continue
+        out["server"] += t.user + t.system
+        out["user"] += t.user
+        out["system"] += t.system
+        # every thread's switches (psutil's process figure is the main thread's)
+        out["switches"] += sum(_thread_switches(p.pid, th.id) for th in threads) / 1000
     for p in psutil.process_iter(["name", "cpu_times"]):
         name = p.info["name"] or ""
         t = p.info["cpu_times"]
@@ -259,6 +266,15 @@ def cpu_seconds(proc: subprocess.Popen) -> dict[str, float]:
         elif name.startswith("redis-server"):
             out["redis"] += t.user + t.system
     return out
+
+
+def _thread_switches(pid: int, tid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if "ctxt_switches" in line)
+    except OSError:
+        return 0
+    return sum(int(v) for v in fields.values())
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -295,6 +311,8 @@ def report(label: str, res: dict[str, Any]) -> None:
     print(
         f"{'':<11} CPU ms per request: gunicorn {cpu.get('server', 0):.2f},"
         f" postgres {cpu.get('postgres', 0):.2f}, redis {cpu.get('redis', 0):.2f}"
+        f" (gunicorn user {cpu.get('user', 0):.2f}, system {cpu.get('system', 0):.2f};"
+        f" {cpu.get('switches', 0):.1f} context switches per request)"
     )
     if res["error_kinds"]:
         print(f"            errors: {res['error_kinds']}")
@@ -313,6 +331,9 @@ def main() -> None:
         "--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--only", choices=("bare", "connector"), help="serve one endpoint only"
+    )
     args = parser.parse_args()
 
     import redis
@@ -345,7 +366,10 @@ def main() -> None:
         ("bare flask", "bench_ingress:make_bare_app()", sets[0]),
         ("connector", "connector.wsgi:app", sets[0]),
     ]
+    if args.only:
+        targets = [t for t in targets if t[0].startswith(args.only)]
     results: dict[str, dict[str, Any]] = {}
+    rows = queued = 0
     try:
         for label, target, items in targets:
             proc, port = start_gunicorn(target, env, args)
@@ -383,13 +407,15 @@ def main() -> None:
     )
     for label, res in results.items():
         report(label, res)
-    conn_res, bare = results["connector"], results["bare flask"]
-    share = conn_res["rate"] / bare["rate"] * 100 if bare["rate"] else 0.0
-    print(f"connector / bare rate: {share:.0f}%")
     expected = sum(
         res["accepted"] + args.warmup for k, res in results.items() if k != "bare flask"
     )
     print(f"store rows: {rows} (expected {expected}), tasks waiting in Redis: {queued}")
+    if len(results) < 2:
+        return
+    conn_res, bare = results["connector"], results["bare flask"]
+    share = conn_res["rate"] / bare["rate"] * 100 if bare["rate"] else 0.0
+    print(f"connector / bare rate: {share:.0f}%")
     print(
         "targets: >= 1000 webhooks/s: "
         f"{'met' if conn_res['rate'] >= 1000 else 'MISSED'}; p99 <= 50 ms: "

@@ -101,7 +101,12 @@ def main() -> None:
         if stages:
             print("inside:", {k: round(v * 1000 / n, 3) for k, v in stages.items()})
         if args.profile:
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(50)
+            stats = pstats.Stats(profile).sort_stats(
+                os.environ.get("PROF_SORT", "cumulative")
+            )
+            stats.print_stats(int(os.environ.get("PROF_N", 50)))
+            if os.environ.get("PROF_CALLERS"):
+                stats.print_callers(os.environ["PROF_CALLERS"])
     finally:
         bi.drop_database(ADMIN, name)
         r = redis.Redis.from_url(args.redis_url)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields
+from marshmallow import INCLUDE, Schema, ValidationError, fields, missing
+from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 
 from connector.config import Config
 from connector.inbound.jsonbody import BodyError, parse_object
@@ -50,6 +51,68 @@ class FluentEnvelopeSchema(Schema):
     rootEntityType = IdField(allow_none=True, max_length=64)
 
 
+class EnvelopeCheck:
+    """The schema's verdict on envelopes it accepts, without marshmallow's per-field
+    machinery (at ingress ``Schema.load`` took ~0.23 M instructions per webhook, more
+    than the JSON parse and the INSERT together).
+
+    Built from a schema whose declared fields are all plain ``IdField``: for each, the
+    key, whether it is required, whether null is allowed and the length limit.
+    ``values(body)`` returns the loaded value (stripped text, or None) of every
+    declared field present, exactly as ``schema.load`` would, when the body passes
+    every field; None as soon as one field does not, and the caller runs the schema,
+    which refuses the body with its own messages. A field with anything more
+    (another class, validators, hooks, a ``data_key``) turns the check off
+    (``enabled`` False): the schema is then always used.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        self.fields: list[tuple[str, bool, bool, int]] = []
+        hooks = schema._hooks  # type: ignore[attr-defined]
+        self.enabled = not any(
+            hooks[tag] for tag in (PRE_LOAD, POST_LOAD, VALIDATES, VALIDATES_SCHEMA)
+        )
+        for name, field in schema.load_fields.items():
+            plain = (
+                type(field) is IdField
+                and field.data_key is None
+                and not field.validators
+                and not getattr(field, "pre_load", None)  # marshmallow 4
+                and not getattr(field, "post_load", None)
+                and field.load_default is missing
+            )
+            if not plain:
+                self.enabled = False
+                continue
+            assert isinstance(field, IdField)
+            self.fields.append(
+                (name, field.required, field.allow_none, field.max_length)
+            )
+
+    def values(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        if not self.enabled:
+            return None
+        out: dict[str, Any] = {}
+        for name, required, allow_none, max_length in self.fields:
+            if name not in body:
+                if required:
+                    return None
+                continue
+            value = body[name]
+            if value is None:
+                if not allow_none:
+                    return None
+                out[name] = None
+                continue
+            if not isinstance(value, str):
+                return None
+            text = value.strip()
+            if not text or len(text) > max_length:
+                return None
+            out[name] = text
+        return out
+
+
 def describe_errors(messages: Any) -> str:
     if isinstance(messages, dict):
         return "; ".join(
@@ -70,6 +133,7 @@ class FluentSource:
         self.account_id = config.fluent.account_id
         self.retailer_id = config.fluent.retailer_id
         self.schema = FluentEnvelopeSchema()
+        self.check = EnvelopeCheck(self.schema)
 
     def verify(self, raw: bytes, headers: HeaderMap, args: Mapping[str, str]) -> None:
         problem = self.verifier.verify(raw, headers)
@@ -81,12 +145,14 @@ class FluentSource:
             body = parse_object(raw)
         except BodyError as exc:
             raise Rejected(400, "malformed_body", str(exc)) from None
-        try:
-            env = self.schema.load(body)
-        except ValidationError as exc:
-            raise Rejected(
-                400, "invalid_envelope", describe_errors(exc.messages)
-            ) from None
+        env = self.check.values(body)
+        if env is None:
+            try:
+                env = self.schema.load(body)
+            except ValidationError as exc:
+                raise Rejected(
+                    400, "invalid_envelope", describe_errors(exc.messages)
+                ) from None
         return Inbound(
             message_id=env["id"],
             name=env["name"],

@@ -165,3 +165,36 @@ def test_dead_broker_fails_the_fast_publish(tmp_path):
     make_celery(rt)
     assert FastPublisher(rt.celery).enabled
     assert rt.enqueue(TASK, queue="events", message_id=1) is False
+
+
+def test_a_dropped_connection_is_replaced_by_the_second_try(runtime):
+    """The LPUSH runs on the thread's own connection: one dropped under it fails that
+    publish (redis-py raises and closes it), ``enqueue``'s second try reconnects."""
+    import socket
+
+    assert runtime.enqueue(TASK, queue="events", message_id=1)
+    fast = runtime._fast
+    assert fast is not None and fast.enabled
+    fast._local.client.connection._sock.shutdown(socket.SHUT_RDWR)
+    assert runtime.enqueue(TASK, queue="events", message_id=2)
+    ids = [json.loads(base64.b64decode(m["body"]))[1] for m in _queued(runtime)]
+    assert ids == [{"message_id": 1}, {"message_id": 2}]
+
+
+def test_a_non_json_kwarg_is_published_as_kombu_encodes_it(runtime):
+    """kombu's encoder turns some types into tagged values; the fast path gives such
+    a body to kombu's ``dumps`` (the standard library refuses it)."""
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+    runtime.celery.send_task(
+        TASK,
+        kwargs={"at": when},
+        queue="events",
+        retry=False,
+        argsrepr="()",
+        kwargsrepr=repr({"at": when}),
+    )
+    assert FastPublisher(runtime.celery).publish(TASK, "events", {"at": when})
+    reference, quick = _queued(runtime)
+    assert quick["body"] == reference["body"]

@@ -152,3 +152,82 @@ def test_raw_nul_and_surrogate_bytes_are_refused_without_the_walk():
     for raw in (b'{"a": "x\x00y"}', b'{"a": 1}\x00', b'{"a\xed\xa0\x80": 1}'):
         with pytest.raises(BodyError):
             parse_object(raw)
+
+
+def _fluent_source(**fluent: object) -> object:
+    from types import SimpleNamespace
+
+    from connector.inbound.fluent import FluentSource
+
+    options = {"webhook_public_keys": (), "allow_md5_signature": False}
+    options.update(account_id="ACME", retailer_id="1", **fluent)
+    return FluentSource(SimpleNamespace(fluent=SimpleNamespace(**options)))  # type: ignore[arg-type]
+
+
+def test_envelope_check_agrees_with_the_schema():
+    """The fast check accepts exactly what FluentEnvelopeSchema accepts, with the
+    same loaded values; whatever it does not accept goes to the schema."""
+    import random
+
+    from marshmallow import ValidationError
+
+    source = _fluent_source()
+    check, schema = source.check, source.schema  # type: ignore[attr-defined]
+    assert check.enabled
+    rng = random.Random(14)
+    names = [name for name, *_ in check.fields]
+    values = [
+        "x", " x ", "", "   ", "\u2003", "\u2003y\u00a0", None, 0, 1, 1.5, True,
+        [], {}, ["x"], "a" * 64, "a" * 65, " " + "a" * 64, "b" * 255, "b" * 256,
+        "b" * 255 + " ", "é" * 70, "\x00",
+    ]  # fmt: skip
+    agreed = accepted = 0
+    for _ in range(20000):
+        body: dict[str, object] = {"extra": rng.choice(values)}
+        for name in names:
+            if rng.random() < 0.85:
+                body[name] = rng.choice(values) if rng.random() < 0.3 else "v"
+        try:
+            expected = schema.load(body)
+        except ValidationError:
+            expected = None
+        fast = check.values(body)
+        if fast is None:
+            agreed += expected is None
+            continue
+        accepted += 1
+        assert expected is not None, body
+        assert fast == {k: v for k, v in expected.items() if k in names}, body
+        agreed += 1
+    assert agreed == 20000
+    assert 1000 < accepted < 19000  # both outcomes were exercised
+
+
+def test_envelope_check_steps_aside_for_a_richer_schema():
+    from marshmallow import fields, validate
+
+    from connector.inbound.fluent import EnvelopeCheck, FluentEnvelopeSchema, IdField
+
+    class WithValidator(FluentEnvelopeSchema):
+        name = IdField(required=True, validate=validate.Length(max=3))
+
+    class WithOtherField(FluentEnvelopeSchema):
+        entityId = fields.Str(required=True)  # noqa: N815 - Fluent's field name
+
+    class WithDataKey(FluentEnvelopeSchema):
+        entityRef = IdField(required=True, data_key="ref")  # noqa: N815
+
+    for schema in (WithValidator(), WithOtherField(), WithDataKey()):
+        assert not EnvelopeCheck(schema).enabled
+        assert EnvelopeCheck(schema).values({"id": "x"}) is None
+
+
+def test_invalid_envelope_answers_the_schema_message():
+    source = _fluent_source()
+    body = {"id": " ", "name": 3, "accountId": "ACME", "retailerId": "1"}
+    with pytest.raises(Rejected) as info:
+        source.parse(json.dumps(body).encode(), {})  # type: ignore[attr-defined]
+    assert info.value.status == 400 and info.value.error == "invalid_envelope"
+    assert "id: must not be empty" in info.value.message
+    assert "name: must be a string" in info.value.message
+    assert "entityId: Missing data for required field." in info.value.message
