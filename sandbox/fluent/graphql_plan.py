@@ -66,6 +66,8 @@ from graphql.execution.values import VariableValues, VariableValueSource
 from graphql.language.parser import MAX_NESTING_DEPTH
 from graphql.utilities.coerce_input_value import coerce_default_value
 
+from .graphql_exec import CompiledOperation, compile_operation
+
 __all__ = ["DocumentPlan", "InputCoercers", "execute_planned"]
 
 Coercer = Callable[[Any, int], Any]
@@ -198,10 +200,12 @@ class _OperationPlan:
         self,
         operation: OperationDefinitionNode,
         variables: list[tuple[str, GraphQLVariableSignature, Coercer, bool]],
+        compiled: CompiledOperation | None,
     ) -> None:
         self.operation = operation
         # (name, signature, coercer, has a default)
         self.variables = variables
+        self.compiled = compiled  # None: graphql-core's executor runs it
 
     def coerce(self, inputs: dict[str, Any]) -> VariableValues | None:
         """graphql-core's ``get_variable_values`` for values it accepts, else None."""
@@ -265,7 +269,7 @@ class DocumentPlan:
             coercer = coercers.get(signature.type)
             has_default = var_def.default_value is not None
             variables.append((signature.name, signature, coercer, has_default))
-        return _OperationPlan(op, variables)
+        return _OperationPlan(op, variables, compile_operation(schema, op))
 
     def operation(self, operation_name: str | None) -> _OperationPlan | None:
         if not self.plannable:
@@ -310,7 +314,11 @@ def execute_planned(
         assume_not_awaitable,
         assume_not_async_iterable,
     )
-    result = executor.execute_operation()
+    compiled = op_plan.compiled
+    if compiled is not None:
+        result = compiled.execute(executor)
+    else:
+        result = executor.execute_operation()
     if not isinstance(result, ExecutionResult):  # as execute_sync asserts
         if iscoroutine(result):
             result.close()
