@@ -51,6 +51,7 @@ from graphql import (
     is_list_type,
     is_non_null_type,
     is_required_input_field,
+    is_scalar_type,
 )
 from graphql.execution.execute import (
     assume_not_async_iterable,
@@ -64,6 +65,7 @@ from graphql.execution.get_variable_signature import (
 from graphql.execution.incremental.incremental_executor import IncrementalExecutor
 from graphql.execution.values import VariableValues, VariableValueSource
 from graphql.language.parser import MAX_NESTING_DEPTH
+from graphql.type.scalars import coerce_id, coerce_string
 from graphql.utilities.coerce_input_value import coerce_default_value
 
 from .graphql_exec import CompiledOperation, compile_operation
@@ -78,6 +80,10 @@ _DEPTH_LIMIT = MAX_NESTING_DEPTH - 2
 # JSON values that are not lists: graphql-core wraps these in a list of one for a list
 # type (``is_iterable`` is false for str and dict; numbers and booleans are scalars).
 _NOT_LIST = (str, int, float, bool, dict)
+
+
+# Leaf coercers that return a str input unchanged (graphql-core's String and ID).
+_STR_IDENTITY = (coerce_string, coerce_id)
 
 
 class Invalid(Exception):
@@ -113,9 +119,10 @@ class InputCoercers:
             return _never
         names = frozenset(type_.fields)
         out_type = type_.out_type
-        # (name, out name, coercer, required, has a default); coercers of the fields
-        # are filled in after this type is registered, so recursive types terminate
-        fields: list[tuple[str, str, Coercer, bool, Any]] = []
+        # (name, out name, coercer, required, has a default, text); coercers of the
+        # fields are filled in after this type is registered, so recursive types
+        # terminate; ``text``: a str value is its own coerced value (see _text_field)
+        fields: list[tuple[str, str, Coercer, bool, Any, bool]] = []
 
         def coerce(value: Any, depth: int) -> Any:
             if value is None:
@@ -125,8 +132,10 @@ class InputCoercers:
             if not names.issuperset(value):
                 raise Invalid  # unknown field
             out: dict[str, Any] = {}
-            for name, out_name, field_coercer, required, default_of in fields:
-                field_value = value.get(name, Undefined)
+            get = value.get
+            inner = depth + 1
+            for name, out_name, field_coercer, required, default_of, text in fields:
+                field_value = get(name, Undefined)
                 if field_value is Undefined:
                     if required:
                         raise Invalid
@@ -134,8 +143,10 @@ class InputCoercers:
                         default = coerce_default_value(default_of)
                         if default is not Undefined:
                             out[out_name] = default
+                elif text and field_value.__class__ is str:
+                    out[out_name] = field_value
                 else:
-                    out[out_name] = field_coercer(field_value, depth + 1)
+                    out[out_name] = field_coercer(field_value, inner)
             return out_type(out) if out_type is not None else out
 
         self._named[type_.name] = coerce
@@ -150,9 +161,20 @@ class InputCoercers:
                     self.get(field.type),
                     is_required_input_field(field),
                     field if has_default else None,
+                    _text_field(field.type),
                 )
             )
         return coerce
+
+
+def _text_field(type_: GraphQLInputType) -> bool:
+    """Whether a str value of this field type (``String``, ``String!``, ``ID``,
+    ``ID!``) is its own coerced value: graphql-core's ``coerce_string`` and
+    ``coerce_id`` return a str unchanged; other scalars, enums and lists go through
+    their compiled coercer."""
+    if is_non_null_type(type_):
+        type_ = type_.of_type  # type: ignore[union-attr]
+    return is_scalar_type(type_) and type_.coerce_input_value in _STR_IDENTITY  # type: ignore[union-attr]
 
 
 def _never(_value: Any, _depth: int) -> Any:
