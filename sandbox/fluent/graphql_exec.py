@@ -19,15 +19,21 @@ Exactness (what keeps this graphql-core's answer):
   own ``build_response``; resolvers get the same arguments and the same resolve info
   (built only for resolvers that take it: registered resolvers, and callables found
   by the default resolver);
-- only operations made of plain fields are compiled: no fragments (named or inline),
-  no directives anywhere (``@skip``/``@include``/``@defer``/``@stream``, or
-  ``@experimental_disableErrorPropagation`` on the operation), no response key selected
-  twice in one selection set (graphql-core would merge them), no abstract types, no
-  ``is_type_of`` checks, no ``__schema``/``__type``, no subscriptions. Anything else is
-  not compiled and runs through graphql-core's executor (``graphql_plan.py``);
+- abstract types complete as graphql-core's ``complete_abstract_value`` does: the
+  type's ``resolve_type`` (or the executor's type resolver), the executor's own
+  ``ensure_valid_runtime_type``, ``is_type_of`` with graphql-core's error; the
+  selection is compiled per possible object type, with inline fragments expanded
+  where graphql-core's ``does_fragment_condition_match`` says they apply;
+- only operations graphql-core would collect field by field are compiled: no named
+  fragments, no directives anywhere (``@skip``/``@include``/``@defer``/``@stream``,
+  or ``@experimental_disableErrorPropagation`` on the operation), no response key
+  selected twice for one object type (graphql-core would merge the field nodes), no
+  ``__schema``/``__type``, no subscriptions. Anything else is not compiled and runs
+  through graphql-core's executor (``graphql_plan.py``);
 - tests/unit/sandbox/test_graphql_exec.py runs whole documents both ways (resolvers
   raising, null for non-null fields at every depth, lists with failing items, unknown
-  ids, literal and variable arguments, defaults) and compares data and errors.
+  ids, literal and variable arguments, defaults, abstract types resolving to nothing,
+  to unknown, non-object or impossible types) and compares data and errors.
 """
 
 from __future__ import annotations
@@ -37,23 +43,31 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    GraphQLAbstractType,
     GraphQLError,
     GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     Undefined,
     VariableNode,
+    is_abstract_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
     is_object_type,
     located_error,
 )
+from graphql.execution.collect_fields import (
+    FieldDetails,
+    does_fragment_condition_match,
+)
+from graphql.execution.executor import invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, inspect, is_iterable
 
@@ -77,6 +91,7 @@ class _Field:
     __slots__ = (
         "args_fast",
         "complete",
+        "details",
         "field_def",
         "has_args",
         "key",
@@ -98,6 +113,7 @@ class _Field:
     ) -> None:
         self.node = node
         self.nodes = [node]
+        self.details = [FieldDetails(node, None)]  # graphql-core's field group
         self.key = node.alias.value if node.alias else node.name.value
         self.name = node.name.value
         self.field_def = field_def
@@ -278,13 +294,60 @@ def _leaf(return_type: Any) -> Completer:
     return complete
 
 
-def _object(fields: list[_Field]) -> Completer:
+def _field_path(path: Path) -> Path:
+    """The path of the field whose value (or list item at some depth) is at ``path``:
+    graphql-core's resolve info of a list's items is the list field's."""
+    while isinstance(path.key, int):
+        path = path.prev  # type: ignore[assignment]
+    return path
+
+
+def _is_type_of(
+    run: _Run, type_: GraphQLObjectType, field: _Field, path: Path, result: Any
+) -> None:
+    """The ``is_type_of`` check of graphql-core's ``complete_object_value``."""
+    if not type_.is_type_of(result, run.info(field, _field_path(path))):  # type: ignore[misc]
+        raise invalid_return_type_error(type_, result, field.details)
+
+
+def _object(type_: GraphQLObjectType, fields: list[_Field]) -> Completer:
     def complete(run: _Run, field: _Field, path: Path, result: Any) -> Any:
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
             return None
+        if type_.is_type_of:
+            _is_type_of(run, type_, field, path, result)
         return run.execute_fields(fields, result, path)
+
+    return complete
+
+
+def _abstract(
+    return_type: GraphQLAbstractType, by_type: dict[str, list[_Field]]
+) -> Completer:
+    """graphql-core's ``complete_abstract_value``: the runtime type from the type's
+    ``resolve_type`` (or the executor's type resolver), checked by the executor's own
+    ``ensure_valid_runtime_type``, then that type's compiled selection."""
+
+    def complete(run: _Run, field: _Field, path: Path, result: Any) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        executor = run.executor
+        info = run.info(field, _field_path(path))
+        resolve_type = return_type.resolve_type or executor.type_resolver
+        runtime_type = executor.ensure_valid_runtime_type(
+            resolve_type(result, info, return_type),
+            return_type,
+            field.details,
+            info,
+            result,
+        )
+        if runtime_type.is_type_of:
+            _is_type_of(run, runtime_type, field, path, result)
+        return run.execute_fields(by_type[runtime_type.name], result, path)
 
     return complete
 
@@ -298,23 +361,41 @@ class _Compiler:
         self, parent_type: GraphQLObjectType, selection_set: SelectionSetNode
     ) -> list[_Field]:
         fields: list[_Field] = []
-        keys: set[str] = set()
-        for selection in selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives:
-                raise _Unsupported
-            name = selection.name.value
-            if name in _INTROSPECTION_ROOTS:
-                raise _Unsupported
-            key = selection.alias.value if selection.alias else name
-            if key in keys:
-                raise _Unsupported  # graphql-core merges the field nodes
-            keys.add(key)
-            field_def = self.schema.get_field(parent_type, name)
+        for node in self._collect(parent_type, selection_set, {}).values():
+            field_def = self.schema.get_field(parent_type, node.name.value)
             if field_def is None:
                 raise _Unsupported
-            complete = self.completer(field_def.type, selection)
-            fields.append(_Field(selection, field_def, parent_type, complete))
+            complete = self.completer(field_def.type, node)
+            fields.append(_Field(node, field_def, parent_type, complete))
         return fields
+
+    def _collect(
+        self,
+        parent_type: GraphQLObjectType,
+        selection_set: SelectionSetNode,
+        collected: dict[str, FieldNode],
+    ) -> dict[str, FieldNode]:
+        """graphql-core's ``collect_fields`` for a selection without directives or
+        named fragments, whose response keys are each selected once for this type:
+        field nodes by response key, in document order, inline fragments whose type
+        condition applies to ``parent_type`` expanded in place."""
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise _Unsupported
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name in _INTROSPECTION_ROOTS:
+                    raise _Unsupported
+                key = selection.alias.value if selection.alias else name
+                if key in collected:
+                    raise _Unsupported  # graphql-core merges the field nodes
+                collected[key] = selection
+            elif isinstance(selection, InlineFragmentNode):
+                if does_fragment_condition_match(self.schema, selection, parent_type):
+                    self._collect(parent_type, selection.selection_set, collected)
+            else:
+                raise _Unsupported  # named fragments
+        return collected
 
     def completer(self, type_: GraphQLOutputType, node: FieldNode) -> Completer:
         if is_non_null_type(type_):
@@ -326,11 +407,17 @@ class _Compiler:
             if node.selection_set is not None:
                 raise _Unsupported
             return _leaf(type_)
+        if node.selection_set is None:
+            raise _Unsupported
         if is_object_type(type_):
-            if type_.is_type_of is not None or node.selection_set is None:  # type: ignore[union-attr]
-                raise _Unsupported
-            return _object(self.selection(type_, node.selection_set))  # type: ignore[arg-type]
-        raise _Unsupported  # interfaces and unions
+            return _object(type_, self.selection(type_, node.selection_set))  # type: ignore[arg-type]
+        if is_abstract_type(type_):
+            by_type = {
+                possible.name: self.selection(possible, node.selection_set)
+                for possible in self.schema.get_possible_types(type_)  # type: ignore[arg-type]
+            }
+            return _abstract(type_, by_type)  # type: ignore[arg-type]
+        raise _Unsupported
 
 
 class CompiledOperation:
