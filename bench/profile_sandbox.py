@@ -208,6 +208,10 @@ def capture_e2e(args: argparse.Namespace) -> None:
         str(args.duration),
         "--warmup",
         "0",
+        "--worker-concurrency",
+        str(args.worker_concurrency),
+        "--redis-url",
+        args.redis_url,
     ]
     subprocess.run(cmd, env=env, check=True)
 
@@ -431,6 +435,8 @@ def main() -> None:
     ce.add_argument("file")
     ce.add_argument("--rate", type=float, default=30)
     ce.add_argument("--duration", type=float, default=5)
+    ce.add_argument("--worker-concurrency", type=int, default=32)
+    ce.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     rp = sub.add_parser("replay")
     rp.add_argument("file")
     rp.add_argument("--profile", help="cProfile the requests whose kind contains this")

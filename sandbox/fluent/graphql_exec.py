@@ -51,6 +51,8 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -89,6 +91,7 @@ class _Field:
     """One field of a selection set with everything graphql-core derives per call."""
 
     __slots__ = (
+        "args_const",
         "args_fast",
         "complete",
         "details",
@@ -124,6 +127,7 @@ class _Field:
         self.complete = complete
         self.has_args = bool(field_def.args or node.arguments)
         self.args_fast = _argument_plan(field_def, node)
+        self.args_const = _constant_arguments(field_def, node)
 
 
 def _argument_plan(
@@ -142,6 +146,40 @@ def _argument_plan(
         out_name = getattr(arg_def, "out_name", None) or name
         plan.append((out_name, value.name.value, is_non_null_type(arg_def.type)))
     return plan
+
+
+# Argument values that are immutable, so one coerced dict can serve every request
+# (resolvers receive them as keyword arguments, i.e. in a dict of their own).
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _has_variable(node: Any) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, ListValueNode):
+        return any(_has_variable(value) for value in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_has_variable(field.value) for field in node.fields)
+    return False
+
+
+def _constant_arguments(
+    field_def: GraphQLField, node: FieldNode
+) -> dict[str, Any] | None:
+    """graphql-core's ``get_argument_values`` once, for a field whose arguments do not
+    refer to variables (literals and defaults only: the same values every request),
+    when it succeeds and every value is an immutable scalar; else None."""
+    if not field_def.args or any(
+        _has_variable(arg.value) for arg in node.arguments or ()
+    ):
+        return None
+    try:
+        args = get_argument_values(field_def, node)
+    except Exception:  # noqa: BLE001 - the error is graphql-core's, per request
+        return None
+    if any(type(value) not in _IMMUTABLE for value in args.values()):
+        return None
+    return args
 
 
 class _Run:
@@ -176,6 +214,8 @@ class _Run:
 
     def args(self, field: _Field) -> dict[str, Any]:
         """graphql-core's ``get_argument_values`` (variables copied when it would)."""
+        if field.args_const is not None:
+            return field.args_const
         plan = field.args_fast
         if plan is not None:
             coerced = self.variable_values.coerced
