@@ -6,8 +6,10 @@ walking every value against the type with generic checks (``coerce_input_value``
 the ``input_is_nested_too_deeply`` guard), which was a quarter of the sandbox's CPU per
 write request. A plan is built once per cached document: the selected operation, its
 fragments, the variable signatures and, per variable, a coercer compiled from the
-variable's type; each request then only runs the compiled coercers and graphql-core's
-own executor (``IncrementalExecutor``, the class ``execute_sync`` uses) on the result.
+variable's type, and the operation compiled for execution (``graphql_exec.py``) where
+that compiler vouches for it; each request then only runs the compiled coercers and
+the compiled operation, or graphql-core's own executor (``IncrementalExecutor``, the
+class ``execute_sync`` uses), on the result.
 
 Exactness (what guards this against drift from graphql-core):
 
