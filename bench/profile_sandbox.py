@@ -122,6 +122,7 @@ def capture_products(args: argparse.Namespace) -> None:
     import bench_products as bp
     import requests
 
+    from connector.store import migrate
     from sandbox.commercetools import create_app as ct_app
     from sandbox.common import SandboxServer
     from sandbox.fluent import create_app as fluent_app
@@ -138,9 +139,10 @@ def capture_products(args: argparse.Namespace) -> None:
         max_in_flight=args.max_in_flight,
         overlap_seconds=5.0,
         latency_ms=0.0,
+        profile=None,
     )
     try:
-        bp.migrate.upgrade(database_url)
+        migrate.upgrade(database_url)
         env = bp.env_for(ct.url, fluent.url, database_url, tmp)
         requests.post(
             f"{ct.url}/_sandbox/generate",
@@ -206,6 +208,10 @@ def capture_e2e(args: argparse.Namespace) -> None:
         str(args.duration),
         "--warmup",
         "0",
+        "--worker-concurrency",
+        str(args.worker_concurrency),
+        "--redis-url",
+        args.redis_url,
     ]
     subprocess.run(cmd, env=env, check=True)
 
@@ -360,11 +366,14 @@ def replay(args: argparse.Namespace) -> None:
     from werkzeug.test import EnvironBuilder
 
     from sandbox.commercetools import create_app as ct_app
+    from sandbox.common import serving_gc
     from sandbox.fluent import create_app as fluent_app
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     deterministic_ids()
     apps = {"ct": ct_app(), "fluent": fluent_app()}
+    if not args.http:
+        serving_gc.enter()  # the GC pace of served sandboxes (SandboxServer.start)
     if args.http:
         replay_http(args, apps)
         return
@@ -426,6 +435,8 @@ def main() -> None:
     ce.add_argument("file")
     ce.add_argument("--rate", type=float, default=30)
     ce.add_argument("--duration", type=float, default=5)
+    ce.add_argument("--worker-concurrency", type=int, default=32)
+    ce.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     rp = sub.add_parser("replay")
     rp.add_argument("file")
     rp.add_argument("--profile", help="cProfile the requests whose kind contains this")

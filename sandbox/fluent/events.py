@@ -17,12 +17,11 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .store import now_ts, parse_iso
+from .store import iso, now_ts, parse_iso
 
 if TYPE_CHECKING:
     from .state import FluentSandbox
@@ -40,9 +39,9 @@ CONTEXT_KEYS = (
 
 
 def generated_on(ts: float) -> str:
-    """Fluent's event timestamp form, e.g. ``2025-05-01T10:00:00.000+0000``."""
-    dt = datetime.fromtimestamp(ts, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
+    """Fluent's event timestamp form, e.g. ``2025-05-01T10:00:00.000+0000``: the
+    entity timestamp's text (``iso``) with ``+0000`` for ``Z``."""
+    return iso(ts)[:-1] + "+0000"
 
 
 def rest_error(

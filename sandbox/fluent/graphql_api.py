@@ -8,7 +8,8 @@ resolver errors (``DataFetchingException``, message ``Exception while fetching d
 as 200 with an ``errors`` array. Only a body that is not a GraphQL request at all (not
 JSON, no ``query`` string) is answered 400. The parsed schema is built once per process;
 parsed and validated documents are cached by query text, each with its execution plan
-(``graphql_plan.py``: the operation, fragments and compiled variable coercers).
+(``graphql_plan.py``: the operation, fragments and compiled variable coercers;
+``graphql_exec.py``: the operation compiled for execution).
 
 Besides ``POST /graphql`` in the call log, each request records ``graphql:query`` or
 ``graphql:mutation`` once and ``graphql:<rootField>`` per root field selected (aliases

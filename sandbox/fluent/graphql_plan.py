@@ -6,8 +6,10 @@ walking every value against the type with generic checks (``coerce_input_value``
 the ``input_is_nested_too_deeply`` guard), which was a quarter of the sandbox's CPU per
 write request. A plan is built once per cached document: the selected operation, its
 fragments, the variable signatures and, per variable, a coercer compiled from the
-variable's type; each request then only runs the compiled coercers and graphql-core's
-own executor (``IncrementalExecutor``, the class ``execute_sync`` uses) on the result.
+variable's type, and the operation compiled for execution (``graphql_exec.py``) where
+that compiler vouches for it; each request then only runs the compiled coercers and
+the compiled operation, or graphql-core's own executor (``IncrementalExecutor``, the
+class ``execute_sync`` uses), on the result.
 
 Exactness (what guards this against drift from graphql-core):
 
@@ -51,6 +53,7 @@ from graphql import (
     is_list_type,
     is_non_null_type,
     is_required_input_field,
+    is_scalar_type,
 )
 from graphql.execution.execute import (
     assume_not_async_iterable,
@@ -64,7 +67,10 @@ from graphql.execution.get_variable_signature import (
 from graphql.execution.incremental.incremental_executor import IncrementalExecutor
 from graphql.execution.values import VariableValues, VariableValueSource
 from graphql.language.parser import MAX_NESTING_DEPTH
+from graphql.type.scalars import coerce_id, coerce_string
 from graphql.utilities.coerce_input_value import coerce_default_value
+
+from .graphql_exec import CompiledOperation, compile_operation
 
 __all__ = ["DocumentPlan", "InputCoercers", "execute_planned"]
 
@@ -76,6 +82,10 @@ _DEPTH_LIMIT = MAX_NESTING_DEPTH - 2
 # JSON values that are not lists: graphql-core wraps these in a list of one for a list
 # type (``is_iterable`` is false for str and dict; numbers and booleans are scalars).
 _NOT_LIST = (str, int, float, bool, dict)
+
+
+# Leaf coercers that return a str input unchanged (graphql-core's String and ID).
+_STR_IDENTITY = (coerce_string, coerce_id)
 
 
 class Invalid(Exception):
@@ -111,9 +121,10 @@ class InputCoercers:
             return _never
         names = frozenset(type_.fields)
         out_type = type_.out_type
-        # (name, out name, coercer, required, has a default); coercers of the fields
-        # are filled in after this type is registered, so recursive types terminate
-        fields: list[tuple[str, str, Coercer, bool, Any]] = []
+        # (name, out name, coercer, required, has a default, text); coercers of the
+        # fields are filled in after this type is registered, so recursive types
+        # terminate; ``text``: a str value is its own coerced value (see _text_field)
+        fields: list[tuple[str, str, Coercer, bool, Any, bool]] = []
 
         def coerce(value: Any, depth: int) -> Any:
             if value is None:
@@ -123,8 +134,10 @@ class InputCoercers:
             if not names.issuperset(value):
                 raise Invalid  # unknown field
             out: dict[str, Any] = {}
-            for name, out_name, field_coercer, required, default_of in fields:
-                field_value = value.get(name, Undefined)
+            get = value.get
+            inner = depth + 1
+            for name, out_name, field_coercer, required, default_of, text in fields:
+                field_value = get(name, Undefined)
                 if field_value is Undefined:
                     if required:
                         raise Invalid
@@ -132,8 +145,10 @@ class InputCoercers:
                         default = coerce_default_value(default_of)
                         if default is not Undefined:
                             out[out_name] = default
+                elif text and field_value.__class__ is str:
+                    out[out_name] = field_value
                 else:
-                    out[out_name] = field_coercer(field_value, depth + 1)
+                    out[out_name] = field_coercer(field_value, inner)
             return out_type(out) if out_type is not None else out
 
         self._named[type_.name] = coerce
@@ -148,9 +163,20 @@ class InputCoercers:
                     self.get(field.type),
                     is_required_input_field(field),
                     field if has_default else None,
+                    _text_field(field.type),
                 )
             )
         return coerce
+
+
+def _text_field(type_: GraphQLInputType) -> bool:
+    """Whether a str value of this field type (``String``, ``String!``, ``ID``,
+    ``ID!``) is its own coerced value: graphql-core's ``coerce_string`` and
+    ``coerce_id`` return a str unchanged; other scalars, enums and lists go through
+    their compiled coercer."""
+    if is_non_null_type(type_):
+        type_ = type_.of_type  # type: ignore[union-attr]
+    return is_scalar_type(type_) and type_.coerce_input_value in _STR_IDENTITY  # type: ignore[union-attr]
 
 
 def _never(_value: Any, _depth: int) -> Any:
@@ -198,10 +224,12 @@ class _OperationPlan:
         self,
         operation: OperationDefinitionNode,
         variables: list[tuple[str, GraphQLVariableSignature, Coercer, bool]],
+        compiled: CompiledOperation | None,
     ) -> None:
         self.operation = operation
         # (name, signature, coercer, has a default)
         self.variables = variables
+        self.compiled = compiled  # None: graphql-core's executor runs it
 
     def coerce(self, inputs: dict[str, Any]) -> VariableValues | None:
         """graphql-core's ``get_variable_values`` for values it accepts, else None."""
@@ -265,7 +293,7 @@ class DocumentPlan:
             coercer = coercers.get(signature.type)
             has_default = var_def.default_value is not None
             variables.append((signature.name, signature, coercer, has_default))
-        return _OperationPlan(op, variables)
+        return _OperationPlan(op, variables, compile_operation(schema, op))
 
     def operation(self, operation_name: str | None) -> _OperationPlan | None:
         if not self.plannable:
@@ -310,7 +338,18 @@ def execute_planned(
         assume_not_awaitable,
         assume_not_async_iterable,
     )
-    result = executor.execute_operation()
+    compiled = op_plan.compiled
+    try:
+        if compiled is not None:
+            result = compiled.execute(executor)
+        else:
+            result = executor.execute_operation()
+    finally:
+        # The executor refers to itself (its resolve-info helpers are its own bound
+        # methods), so it and all it holds - the request's coerced variables, ~650
+        # containers for a batch write - would wait for the cyclic GC; without the
+        # cycle they are freed by reference counting when the request ends.
+        executor.async_helpers = None  # type: ignore[assignment]
     if not isinstance(result, ExecutionResult):  # as execute_sync asserts
         if iscoroutine(result):
             result.close()

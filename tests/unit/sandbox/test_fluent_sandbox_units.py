@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.exceptions import InvalidSignature
@@ -10,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from sandbox.fluent.events import generated_on
 from sandbox.fluent.grid import InventoryGrid
 from sandbox.fluent.keys import process_key_pair
 from sandbox.fluent.resolvers.common import (
@@ -95,6 +97,20 @@ def test_attribute_and_price_upserts() -> None:
 )
 def test_parse_iso_accepts_fluent_forms(text: str) -> None:
     assert iso(parse_iso(text)) == "2023-03-06T01:05:45.000Z"
+
+
+@pytest.mark.parametrize(
+    "ts", [0, 0.0005, 1.5, 1733450000.123, 1733450000.9995, -86400.25, 4e10]
+)
+def test_iso_and_generated_on_format_every_instant_the_same_twice(ts: float) -> None:
+    """iso() keeps the last instant's text (one-entry cache): a repeat, and the
+    instant after another one, give strftime's text."""
+    dt = datetime.fromtimestamp(ts, tz=UTC)
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}"
+    for _ in range(2):
+        assert iso(ts) == text + "Z"
+        assert generated_on(ts) == text + "+0000"
+        assert iso(ts + 1) != text + "Z"
 
 
 def test_grid_positions_totals_and_iteration() -> None:
