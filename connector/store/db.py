@@ -69,8 +69,8 @@ class Store:
         PostgreSQL: an engine of their own without a pool (``NullPool``): a thread's
         connection is opened once and kept by the thread, so it must not hold a slot
         of the sessions' pool (5 + 10 per process) for the thread's lifetime: a worker
-        with a thread pool of 32 would exhaust it. SQLite: the sessions' engine (a
-        second engine on ``sqlite://`` would be another, empty, database).
+        with a thread pool of 32 would exhaust it. SQLite keeps no connection per
+        thread (``autocommit``); this answers the sessions' engine there.
 
         After a fork (a prefork pool process) the parent's connections are forgotten,
         never closed or reused: they belong to the parent.
@@ -146,7 +146,19 @@ class Store:
         statement must be safe to run twice (an UPDATE whose WHERE re-checks the state,
         an INSERT ... ON CONFLICT). Each thread keeps one connection
         (``_autocommit_source``) until it ends or ``dispose``.
+
+        SQLite (the embedded default) checks a connection out of the sessions' pool
+        for the one statement instead: kept per thread, it would hold a pool slot for
+        the thread's life, and a server with a thread per connection (the demo's
+        in-process web app) ran out of slots whenever the collector was slow to free
+        the connections of threads that had ended.
         """
+        if self.engine.dialect.name != "postgresql":
+            with self.engine.connect() as pooled:
+                conn = pooled.execution_options(isolation_level="AUTOCOMMIT")
+                if isinstance(statement, str):
+                    return take(conn.exec_driver_sql(statement))
+                return take(conn.execute(statement, params))
         for attempt in (1, 2):
             conn = self._thread_connection()
             try:

@@ -230,11 +230,11 @@ def test_one_keeper_thread_renews_every_held_lease_then_ends(store):
         assert keeper._thread is not None and keeper._thread.is_alive()
 
 
-def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(pg_store):
-    """A worker with more threads than the pool (5 + 10) each keeping its autocommit
-    connection: sessions still get a connection at once (PostgreSQL: the autocommit
-    connections come from an engine of their own; SQLite's share the sessions')."""
-    store = pg_store
+def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(store):
+    """More live threads than the pool has slots, each having run autocommit
+    statements: sessions still get a connection at once (PostgreSQL: the threads'
+    connections come from an engine of their own; SQLite: a checkout per statement,
+    so the demo's thread-per-connection web app cannot exhaust the pool)."""
     small = Store(store.url, pool_size=2, max_overflow=0, pool_timeout=2)
     row_ids = [_new(small, f"t-{i}") for i in range(20)]
     ready, release = threading.Barrier(21), threading.Event()
