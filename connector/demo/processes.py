@@ -71,8 +71,26 @@ def start_receiver() -> Receiver:
     return receiver
 
 
+def _die_with_parent() -> None:
+    """Linux: the child is sent SIGTERM when the process that started it dies, even by
+    SIGKILL (a test's timeout, an operator's kill -9), instead of running on as an
+    orphan with its own pool and beat. (The signal follows the *thread* that started
+    the child: the demo starts its children from its main thread.)"""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not glibc / not Linux: best effort
+        pass
+
+
+PR_SET_PDEATHSIG = 1
+
+
 class Child:
-    """A child process in its own session, logging to a file, stopped with its group."""
+    """A child process in its own session, logging to a file, stopped with its group
+    (and, on Linux, sent SIGTERM if this process dies without stopping it)."""
 
     def __init__(self, cmd: list[str], env: Mapping[str, str], log_path: Path) -> None:
         self.cmd = cmd
@@ -87,6 +105,7 @@ class Child:
             stdout=self.log_path.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
 
     def alive(self) -> bool:
