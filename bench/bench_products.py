@@ -1,8 +1,11 @@
 """Benchmark of the products sync (commercetools products -> Fluent standard + variant
 products). Prints figures; not a test.
 
-Both sandboxes run in this process (SandboxServer on loopback) with ``--latency-ms``
-(default 20 ms) injected on every API call of both. The CT generator makes N products x
+Each sandbox runs in a process of its own, as the two APIs are separate services: the
+Fluent sandbox in this process, the commercetools one in a forked child
+(``--one-process``: both in this process, sharing one GIL, as before issue 14's last
+stop). Both are SandboxServers on loopback with ``--latency-ms`` (default 20 ms)
+injected on every API call; "sandboxes" CPU is the two processes' together. The CT generator makes N products x
 V variants (default 10,000 x 3) spread over a few categories; the categories are synced
 first (not part of the figures). Each phase runs the sync engine in a child process
 (the "worker", so its peak RSS is not mixed with the sandboxes' data) against a fresh
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import resource
 import subprocess
@@ -204,9 +208,52 @@ def counts(url: str) -> dict[str, int]:
     return requests.get(f"{url}/_sandbox/calls", timeout=60).json()["counts"]
 
 
+class ChildSandbox:
+    """The commercetools sandbox in a forked process of its own (its own GIL): started
+    before this process starts any thread; everything talks to it over HTTP."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child_conn = ctx.Pipe()
+        self._proc = ctx.Process(target=self._serve, args=(child_conn,), daemon=True)
+        self._proc.start()
+        self.url: str = self._conn.recv()
+
+    @staticmethod
+    def _serve(conn: Any) -> None:
+        import logging
+
+        from sandbox.commercetools import create_app as ct_app
+        from sandbox.common import SandboxServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        server = SandboxServer(ct_app()).start()
+        conn.send(server.url)
+        conn.recv()  # until stop() (or EOF when the parent dies)
+        server.stop()
+
+    def cpu_seconds(self) -> float:
+        import psutil
+
+        times = psutil.Process(self._proc.pid).cpu_times()
+        return float(times.user + times.system)
+
+    def stop(self) -> None:
+        try:
+            self._conn.send("stop")
+        except OSError:
+            pass
+        self._proc.join(10)
+        if self._proc.is_alive():
+            self._proc.kill()
+
+
 def reset_calls(*urls: str) -> None:
     for url in urls:
         requests.delete(f"{url}/_sandbox/calls", timeout=60).raise_for_status()
+
+
+CT_CHILD: list[ChildSandbox] = []  # the commercetools sandbox's process, if forked
 
 
 def run_phase(
@@ -220,6 +267,7 @@ def run_phase(
 ) -> dict[str, Any]:
     reset_calls(ct_url, fluent_url)
     parent = resource.getrusage(resource.RUSAGE_SELF)
+    child_before = CT_CHILD[0].cpu_seconds() if CT_CHILD else 0.0
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -254,6 +302,8 @@ def run_phase(
     out["sandbox_cpu"] = (after.ru_utime + after.ru_stime) - (
         parent.ru_utime + parent.ru_stime
     )
+    if CT_CHILD:
+        out["sandbox_cpu"] += CT_CHILD[0].cpu_seconds() - child_before
     ct, fl = counts(ct_url), counts(fluent_url)
     out["ct_reads"] = sum(v for k, v in ct.items() if k.startswith("GET "))
     out["fluent_writes"] = fl.get("graphql:mutation", 0)
@@ -326,7 +376,12 @@ def main(args: argparse.Namespace) -> None:
     from sandbox.fluent import create_app as fluent_app
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    ct = SandboxServer(ct_app()).start()
+    ct: Any
+    if args.one_process:
+        ct = SandboxServer(ct_app()).start()
+    else:  # forked before any thread of this process starts
+        ct = ChildSandbox()
+        CT_CHILD.append(ct)
     fluent = SandboxServer(fluent_app()).start()
     tmp = tempfile.mkdtemp(prefix="bench-products-")
     database_url, drop = fresh_store(args.store, tmp, args.pg_query)
@@ -414,7 +469,8 @@ def main(args: argparse.Namespace) -> None:
         for label, ok in checks:
             print(f"  [{'ok' if ok else 'MISSED'}] {label}")
         sandbox_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"(sandboxes process peak RSS {sandbox_rss:.0f} MB, not the worker)")
+        where = "sandboxes process" if args.one_process else "Fluent sandbox process"
+        print(f"({where} peak RSS {sandbox_rss:.0f} MB, not the worker)")
     finally:
         drop()
         ct.stop()
@@ -432,6 +488,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--overlap-seconds", type=float, default=5.0)
     p.add_argument("--change-fraction", type=float, default=0.01)
     p.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    p.add_argument(
+        "--one-process",
+        action="store_true",
+        help="run both sandboxes in this process (one GIL) instead of the "
+        "commercetools one in a process of its own",
+    )
     p.add_argument(
         "--pg-query",
         default="",
