@@ -184,46 +184,15 @@ class Store:
         """``execute_autocommit`` for SQL already in the driver's dialect (psycopg):
         the first column of the first row returned, or None.
 
-        Same per-thread autocommit connection and the same rule for a dead connection
-        (replaced once; driver errors are raised as SQLAlchemy's ``DBAPIError``
-        subclasses), but the statement runs on a cursor kept with the connection,
-        prepared by the server on first use: no compile-cache lookup, bind processing
-        or result wrapping per call (at ingress ~0.07 ms of CPU of a 0.17 ms INSERT).
-        The caller passes parameters the driver adapts as the column needs.
+        ``driver_autocommit`` taking the first column: the same per-thread autocommit
+        connection and rules for a dead or interrupted connection (driver errors are
+        raised as SQLAlchemy's ``DBAPIError`` subclasses); the statement runs on a
+        cursor kept with the connection, prepared by the server on first use: no
+        compile-cache lookup, bind processing or result wrapping per call (at ingress
+        ~0.07 ms of CPU of a 0.17 ms INSERT). The caller passes parameters the driver
+        adapts as the column needs.
         """
-        dialect = self.engine.dialect
-        for attempt in (1, 2):
-            conn = self._thread_connection()
-            cursor = getattr(self._local, "cursor", None)
-            if cursor is None or self._local.cursor_conn is not conn:
-                driver = conn.connection.driver_connection
-                assert driver is not None, "a checked-out connection has a driver"
-                cursor = driver.cursor()
-                self._local.cursor, self._local.cursor_conn = cursor, conn
-            try:
-                cursor.execute(sql, params, prepare=True)
-                row = cursor.fetchone()
-                return row[0] if row else None
-            except dialect.loaded_dbapi.Error as exc:
-                self._local.conn = self._local.cursor = self._local.cursor_conn = None
-                dead = dialect.is_disconnect(
-                    exc, conn.connection.dbapi_connection, None
-                )
-                if dead:
-                    conn.invalidate(exc)
-                else:
-                    conn.close()
-                if dead and attempt == 1:
-                    continue
-                raise DBAPIError.instance(
-                    sql,
-                    dict(params),
-                    exc,
-                    dialect.loaded_dbapi.Error,
-                    connection_invalidated=dead,
-                    dialect=dialect,
-                ) from exc
-        raise AssertionError("unreachable")
+        return self.driver_autocommit(sql, params, _first_column)
 
     def driver_statements(self) -> bool:
         """Whether ``driver_autocommit`` can run here (PostgreSQL through psycopg)."""
@@ -298,3 +267,8 @@ class Store:
         self.engine.dispose()
         if self._autocommit_engine is not None:
             self._autocommit_engine.dispose()
+
+
+def _first_column(cursor: Any) -> Any:
+    row = cursor.fetchone()
+    return row[0] if row else None

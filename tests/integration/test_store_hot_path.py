@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -177,18 +179,7 @@ def test_resource_lock_makes_writers_of_one_resource_take_turns(store):
 def test_resource_lock_gives_up_waiting_and_runs_the_block_unlocked(pg_store):
     """Advisory locks are PostgreSQL's (SQLite runs the block unlocked)."""
     store = pg_store
-    release = threading.Event()
-    taken = threading.Event()
-
-    def holder() -> None:
-        with locks.resource_lock(store, "ct-order:stuck"):
-            taken.set()
-            release.wait(10)
-
-    t = threading.Thread(target=holder)
-    t.start()
-    try:
-        taken.wait(5)
+    with _held_by_another_thread(store, "ct-order:stuck"):
         started = time.monotonic()
         with locks.resource_lock(store, "ct-order:stuck", wait=0.2) as held:
             assert held is False
@@ -197,9 +188,26 @@ def test_resource_lock_gives_up_waiting_and_runs_the_block_unlocked(pg_store):
         # as it must
         with locks.resource_lock(store, "ct-order:other") as other:
             assert other is True
+
+
+@contextmanager
+def _held_by_another_thread(store: Store, key: str) -> Iterator[None]:
+    """The resource lock on ``key`` taken by another thread for the block's duration."""
+    taken, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with locks.resource_lock(store, key):
+            taken.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert taken.wait(5)
+        yield
     finally:
         release.set()
-        t.join(10)
+        thread.join(10)
 
 
 def _updated_at(store: Store, row_id: int):
@@ -274,23 +282,10 @@ def test_lock_wait_limit_ends_with_the_lock_statement(pg_store):
     with locks.resource_lock(store, "ct-order:T", wait=0.5) as held:
         assert held is True
         assert current() == "0"
-    taken, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        with locks.resource_lock(store, "ct-order:T2"):
-            taken.set()
-            release.wait(10)
-
-    t = threading.Thread(target=holder)
-    t.start()
-    try:
-        taken.wait(5)
+    with _held_by_another_thread(store, "ct-order:T2"):
         with locks.resource_lock(store, "ct-order:T2", wait=0.1) as held:
             assert held is False
             assert current() == "0"
-    finally:
-        release.set()
-        t.join(10)
 
 
 def test_claim_reads_the_row_as_the_session_does(store):
