@@ -122,15 +122,6 @@ class Store:
         finally:
             session.close()
 
-    def execute_autocommit(self, statement: Any, params: dict[str, Any]) -> Any:
-        """Run one statement in autocommit mode and return its first scalar.
-
-        The ingress hot path: one round trip on a connection kept per thread (no pool
-        checkout, no pre-ping, no BEGIN/COMMIT). A connection found dead is replaced
-        once; a single INSERT is atomic, so nothing can be half-written.
-        """
-        return self.autocommit(statement, params, lambda result: result.scalar())
-
     def autocommit(
         self,
         statement: Any,
@@ -179,20 +170,6 @@ class Store:
                 conn.close()
                 raise
         raise AssertionError("unreachable")
-
-    def execute_driver_autocommit(self, sql: str, params: Mapping[str, Any]) -> Any:
-        """``execute_autocommit`` for SQL already in the driver's dialect (psycopg):
-        the first column of the first row returned, or None.
-
-        ``driver_autocommit`` taking the first column: the same per-thread autocommit
-        connection and rules for a dead or interrupted connection (driver errors are
-        raised as SQLAlchemy's ``DBAPIError`` subclasses); the statement runs on a
-        cursor kept with the connection, prepared by the server on first use: no
-        compile-cache lookup, bind processing or result wrapping per call (at ingress
-        ~0.07 ms of CPU of a 0.17 ms INSERT). The caller passes parameters the driver
-        adapts as the column needs.
-        """
-        return self.driver_autocommit(sql, params, _first_column)
 
     def driver_statements(self) -> bool:
         """Whether ``driver_autocommit`` can run here (PostgreSQL through psycopg)."""
@@ -267,8 +244,3 @@ class Store:
         self.engine.dispose()
         if self._autocommit_engine is not None:
             self._autocommit_engine.dispose()
-
-
-def _first_column(cursor: Any) -> Any:
-    row = cursor.fetchone()
-    return row[0] if row else None

@@ -11,13 +11,14 @@ converts what it reads with ``row_reader``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column
 
 from connector.store.db import Store
 
 Compiled = tuple[str, dict[str, Any]]
+T = TypeVar("T")
 
 
 def compiled(
@@ -45,6 +46,39 @@ def compiled(
         }
         found = cache[(statement, columns)] = (text, defaults)
     return found
+
+
+def run(
+    store: Store,
+    statement: Any,
+    params: dict[str, Any],
+    take: Callable[[Any], T],
+    *,
+    adapt: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> T:
+    """Run ONE autocommit statement; return ``take(result)``.
+
+    On PostgreSQL with psycopg the statement is compiled once (``compiled``; an
+    INSERT's columns are ``params``' keys, the same every call) and sent as a
+    server-prepared statement (``Store.driver_autocommit``); elsewhere SQLAlchemy runs
+    it (``Store.autocommit``). ``take`` reads what both results give: ``fetchone()``
+    (a row indexable by position) and ``rowcount``. ``adapt`` turns the parameters
+    into what the driver needs where SQLAlchemy's types would do it (JSON as
+    ``Jsonb``)."""
+    if not store.driver_statements():
+        return store.autocommit(statement, params, take)
+    columns = tuple(params) if getattr(statement, "is_insert", False) else None
+    sql, defaults = compiled(store, statement, columns)
+    values = adapt(params) if adapt is not None else params
+    return store.driver_autocommit(
+        sql, {**defaults, **values} if defaults else values, take
+    )
+
+
+def first_column(result: Any) -> Any:
+    """A ``take`` for ``run``: the first column of the first row, or None."""
+    row = result.fetchone()
+    return row[0] if row is not None else None
 
 
 def row_reader(

@@ -11,7 +11,7 @@ the write makes them take turns instead.
 So nothing here may fail a handler: a lock not obtained within ``wait`` seconds (its
 holder is stuck on a slow call) or a database without advisory locks (SQLite, the
 embedded single-process default) runs the block without it (``yield False``). The lock
-is held on the calling thread's autocommit connection (``Store.autocommit``); when that
+is held on the calling thread's autocommit connection (``driver.run``); when that
 connection dies the server releases the lock with it.
 """
 
@@ -25,41 +25,28 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from connector.store import driver
 from connector.store.db import Store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WAIT_SECONDS = 10.0
-_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
-# psycopg: ONE prepared statement. The materialized CTE runs first and sets
+# ONE statement (server-prepared on psycopg). The materialized CTE runs first and sets
 # lock_timeout for this statement's transaction only (``set_config(..., true)``; in
 # autocommit the statement is its transaction), then the lock is waited for: a
 # timeout (55P03) or the end of the statement puts lock_timeout back.
-_LOCK_DRIVER = (
+_LOCK = text(
     "WITH wait AS MATERIALIZED"
-    " (SELECT set_config('lock_timeout', %(timeout)s, true))"
-    " SELECT pg_advisory_lock(%(key)s) FROM wait"
+    " (SELECT set_config('lock_timeout', :timeout, true))"
+    " SELECT pg_advisory_lock(:key) FROM wait"
 )
-_UNLOCK_DRIVER = "SELECT pg_advisory_unlock(%(key)s)"
+_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
 
 
 def lock_key(name: str) -> int:
     """A stable signed 64-bit key for ``name`` (the same in every process)."""
     digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-def _lock_statement(key: int, wait: float) -> str:
-    """Wait at most ``wait`` s for the lock, in ONE round trip: a simple-protocol
-    query of three statements run as one implicit transaction. On success the lock is
-    held (session-level) and lock_timeout is back to none; when the wait times out
-    (55P03) the transaction aborts and the SET goes with it. Only integers are
-    interpolated."""
-    ms = max(1, int(wait * 1000))
-    return (
-        f"SET lock_timeout = '{ms:d}ms'; SELECT pg_advisory_lock({key:d});"
-        " SET lock_timeout = 0"
-    )
 
 
 @contextmanager
@@ -75,14 +62,9 @@ def resource_lock(
         yield False
         return
     key = lock_key(name)
-    driver = store.driver_statements()
+    timeout = f"{max(1, int(wait * 1000)):d}ms"
     try:
-        if driver:
-            timeout = f"{max(1, int(wait * 1000)):d}ms"
-            params = {"timeout": timeout, "key": key}
-            store.driver_autocommit(_LOCK_DRIVER, params, lambda cursor: None)
-        else:
-            store.autocommit(_lock_statement(key, wait), {}, lambda result: None)
+        driver.run(store, _LOCK, {"timeout": timeout, "key": key}, _nothing)
         held = True
     except DBAPIError as exc:  # not within ``wait`` (55P03), or the store is unwell
         log.info("store.lock.not_taken", extra={"error": str(exc.orig)[:200]})
@@ -92,11 +74,10 @@ def resource_lock(
     finally:
         if held:
             try:
-                if driver:
-                    store.driver_autocommit(
-                        _UNLOCK_DRIVER, {"key": key}, lambda cursor: None
-                    )
-                else:
-                    store.autocommit(_UNLOCK, {"key": key}, lambda result: None)
+                driver.run(store, _UNLOCK, {"key": key}, _nothing)
             except DBAPIError:
                 pass  # the connection is gone, and the lock with it
+
+
+def _nothing(result: object) -> None:
+    return None

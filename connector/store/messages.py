@@ -55,23 +55,6 @@ def _insert_statement(store: Store) -> Any:
     return cached
 
 
-ROW_COLUMNS = (
-    "source",
-    "message_id",
-    "name",
-    "resource_type",
-    "resource_id",
-    "route",
-    "handler",
-    "status",
-    "attempts",
-    "deliveries",
-    "payload",
-    "received_at",
-    "updated_at",
-)
-
-
 def _row(msg: NewMessage, now: datetime) -> dict[str, Any]:
     return {
         "source": msg.source,
@@ -90,34 +73,20 @@ def _row(msg: NewMessage, now: datetime) -> dict[str, Any]:
     }
 
 
-def _driver_insert(store: Store) -> str | None:
-    """On PostgreSQL with psycopg: the INSERT of ``_insert_statement`` compiled once
-    into the driver's SQL (named ``%(column)s`` parameters, the columns of ``_row``),
-    so the column list and the conflict target stay the model's. None elsewhere."""
-    cached = getattr(store, "_inbound_insert_sql", None)
-    if cached is None:
-        dialect = store.engine.dialect
-        cached = ""
-        if dialect.name == "postgresql" and dialect.driver == "psycopg":
-            compiled = _insert_statement(store).compile(
-                dialect=dialect, column_keys=list(ROW_COLUMNS)
-            )
-            cached = str(compiled)
-        store._inbound_insert_sql = cached  # type: ignore[attr-defined]
-    return cached or None
-
-
 def record(store: Store, msg: NewMessage) -> int | None:
     """Insert the message and commit; return its row id, or None if (source,
     message_id) exists. One autocommit round trip (the ingress hot path): on
     PostgreSQL a server-prepared statement on the thread's connection, with the
     payload adapted as JSONB by psycopg (what SQLAlchemy's JSONB type sends)."""
     row = _row(msg, utcnow())
-    sql = _driver_insert(store)
-    if sql is None:
-        return store.execute_autocommit(_insert_statement(store), row)
-    row["payload"] = Jsonb(row["payload"])
-    return store.execute_driver_autocommit(sql, row)
+    return driver.run(  # type: ignore[no-any-return]
+        store, _insert_statement(store), row, driver.first_column, adapt=_jsonb_payload
+    )
+
+
+def _jsonb_payload(row: dict[str, Any]) -> dict[str, Any]:
+    row["payload"] = Jsonb(row["payload"])  # the row is record's own
+    return row
 
 
 def set_status(
@@ -189,17 +158,11 @@ def claim(store: Store, row_id: int, *, lease: float) -> InboundMessage | None:
     """
     now = utcnow()
     params = {"row_id": row_id, "now": now, "expired": now - timedelta(seconds=lease)}
-    if store.driver_statements():
-        sql, defaults = driver.compiled(store, _claim_statement())
-        found = store.driver_autocommit(
-            sql, {**defaults, **params}, lambda cursor: cursor.fetchone()
-        )
-        if found is None:
-            return None
-        return InboundMessage(**_claimed_row(store)(found))
-    row = store.autocommit(_claim_statement(), params, lambda result: result.first())
+    row = driver.run(store, _claim_statement(), params, lambda r: r.fetchone())
     if row is None:
         return None
+    if store.driver_statements():  # a driver tuple: SQLAlchemy's result processors
+        return InboundMessage(**_claimed_row(store)(row))
     return InboundMessage(**row._mapping)
 
 
@@ -243,14 +206,19 @@ def finish(
         values["result"] = result
     params = {f"v_{name}": value for name, value in values.items()}
     params["row_id"] = row_id
-    statement = _finish_statement(tuple(values))
-    if store.driver_statements():
-        if result is not None:
-            params["v_result"] = Jsonb(result)
-        sql, _ = driver.compiled(store, statement)
-        store.driver_autocommit(sql, params, lambda cursor: cursor.rowcount)
-        return
-    store.autocommit(statement, params, lambda r: r.rowcount)
+    driver.run(
+        store,
+        _finish_statement(tuple(values)),
+        params,
+        lambda r: r.rowcount,
+        adapt=_jsonb_result if result is not None else None,
+    )
+
+
+def _jsonb_result(params: dict[str, Any]) -> dict[str, Any]:
+    """The driver's parameters of ``finish``: the result as JSONB, as SQLAlchemy's
+    JSON type sends it."""
+    return {**params, "v_result": Jsonb(params["v_result"])}
 
 
 @lru_cache(maxsize=32)

@@ -25,16 +25,9 @@ class StoredMark:
 
 def lookup(store: Store, fluent_ref: str) -> StoredMark | None:
     """The stored watermark of a Fluent order (one autocommit SELECT)."""
-    row: Any
-    if store.driver_statements():
-        sql, _ = driver.compiled(store, _lookup_statement())
-        row = store.driver_autocommit(
-            sql, {"ref": fluent_ref}, lambda cursor: cursor.fetchone()
-        )
-    else:
-        row = store.autocommit(
-            _lookup_statement(), {"ref": fluent_ref}, lambda result: result.first()
-        )
+    row = driver.run(
+        store, _lookup_statement(), {"ref": fluent_ref}, lambda r: r.fetchone()
+    )
     if row is None:
         return None
     return StoredMark(fluent_ref, row[0], row[1], row[2])
@@ -50,22 +43,10 @@ def save(store: Store, mark: StoredMark) -> None:
         "fluent_updated_on": mark.updated_on,
         "applied_at": utcnow(),
     }
-    statement = _save_statement(store.dialect)
-    if store.driver_statements():
-        sql, _ = driver.compiled(store, statement, _SAVED_COLUMNS)
-        store.driver_autocommit(sql, params, lambda cursor: cursor.rowcount)
-        return
-    store.autocommit(statement, params, lambda r: r.rowcount)
+    driver.run(store, _save_statement(store.dialect), params, lambda r: r.rowcount)
 
 
 _TABLE: Any = OrderWatermark.__table__
-_SAVED_COLUMNS = (
-    "fluent_ref",
-    "ct_order_id",
-    "status",
-    "fluent_updated_on",
-    "applied_at",
-)
 
 
 @lru_cache(maxsize=1)

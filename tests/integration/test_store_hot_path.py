@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from connector.models import InboundMessage, utcnow
-from connector.store import leases, locks, messages, watermarks
+from connector.store import driver, leases, locks, messages, watermarks
 from connector.store.db import Store
 from tests.support import services
 
@@ -267,17 +267,20 @@ def test_threads_keeping_autocommit_connections_leave_the_session_pool_free(stor
         small.dispose()
 
 
-def test_lock_wait_limit_ends_with_the_lock_statement(pg_store):
+SHOW_LOCK_TIMEOUT = text("SHOW lock_timeout")
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["psycopg", "sqlalchemy"])
+def test_lock_wait_limit_ends_with_the_lock_statement(pg_store, monkeypatch, prepared):
     """The lock's wait limit (``lock_timeout``) holds for the lock statement only: on
     the same connection, after a lock taken and after one given up, it is back to
-    none."""
+    none. Through the driver's prepared statements and through SQLAlchemy (another
+    PostgreSQL driver)."""
     store = pg_store
-    show = "SHOW lock_timeout"
+    monkeypatch.setattr(store, "driver_statements", lambda: prepared)
 
     def current() -> str:
-        if store.driver_statements():
-            return store.driver_autocommit(show, {}, lambda c: c.fetchone()[0])
-        return store.autocommit(show, {}, lambda r: r.scalar())
+        return driver.run(store, SHOW_LOCK_TIMEOUT, {}, lambda r: r.fetchone()[0])
 
     with locks.resource_lock(store, "ct-order:T", wait=0.5) as held:
         assert held is True
