@@ -15,6 +15,7 @@ def create_app(config: Config | None = None) -> Flask:
     from connector.logs import configure_logging
     from connector.runtime import Runtime
     from connector.webhooks import register_webhooks
+    from connector.webhooks.fastpath import install as install_webhook_layer
 
     config = config or Config.from_env()
     configure_logging()
@@ -28,4 +29,5 @@ def create_app(config: Config | None = None) -> Flask:
     register_webhooks(app)
     register_api(app)
     register_console(app)
+    install_webhook_layer(app)  # last: it mirrors the hooks and handlers above
     return app

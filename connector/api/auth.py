@@ -52,15 +52,33 @@ def register_auth_limit(app: Flask) -> None:
 
     @app.after_request
     def limit_failed_auth(response: Response) -> Response:
-        if response.status_code != 401 or not limiter.limit:
+        if response.status_code != 401:
             return response
-        wait = limiter.failed(request.remote_addr or "unknown")
-        if wait is None:
+        limited = failed_auth_answer(limiter, request.remote_addr)
+        if limited is None:
             return response
-        limited = jsonify(
-            error="too_many_requests",
-            message="too many failed authentication attempts; retry later",
-        )
-        limited.status_code = 429
-        limited.headers["Retry-After"] = str(int(wait))
-        return limited
+        body, headers = limited
+        answer = jsonify(body)
+        answer.status_code = 429
+        answer.headers.update(headers)
+        return answer
+
+
+def failed_auth_answer(
+    limiter: FailedAuthLimiter, remote_addr: str | None
+) -> tuple[dict[str, str], dict[str, str]] | None:
+    """Count one 401 against its client: the 429's (body, headers) when the client is
+    over the limit, else None (the 401 stands). Flask's hook above and the webhook
+    layer in front of Flask (connector/webhooks/fastpath.py) both use it."""
+    if not limiter.limit:
+        return None
+    wait = limiter.failed(remote_addr or "unknown")
+    if wait is None:
+        return None
+    return (
+        {
+            "error": "too_many_requests",
+            "message": "too many failed authentication attempts; retry later",
+        },
+        {"Retry-After": str(int(wait))},
+    )

@@ -42,30 +42,43 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response, status
 
-    @app.errorhandler(sa_exc.SQLAlchemyError)
-    def store_error(exc: sa_exc.SQLAlchemyError) -> ResponseReturnValue:
+    @app.errorhandler(Exception)
+    def view_error(exc: Exception) -> ResponseReturnValue:
+        status, body, headers = exception_answer(exc)
+        response = jsonify(body)
+        response.headers.update(headers)
+        return response, status
+
+
+def exception_answer(exc: Exception) -> tuple[int, dict[str, str], dict[str, str]]:
+    """(status, JSON body, extra headers) for an exception a view raised that is not an
+    HTTP error: the Flask handler above and the webhook layer in front of Flask
+    (connector/webhooks/fastpath.py) both answer with it."""
+    if isinstance(exc, sa_exc.SQLAlchemyError):
         if isinstance(exc, STORE_DOWN):
             log.warning(
                 "http.store.unavailable",
                 extra={"error": type(getattr(exc, "orig", exc)).__name__},
             )
-            response = jsonify(
-                error="store_unavailable",
-                message="the message store is unavailable; retry later",
+            return (
+                503,
+                {
+                    "error": "store_unavailable",
+                    "message": "the message store is unavailable; retry later",
+                },
+                {"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
             )
-            response.headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
-            return response, 503
         if isinstance(exc, sa_exc.DataError):  # a value the database cannot hold
             log.info(
                 "http.store.data_refused", extra={"error": type(exc.orig).__name__}
             )
-            return jsonify(
-                error="unstorable_value",
-                message="the body holds a value the store cannot hold",
-            ), 400
-        return unexpected(exc)
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> ResponseReturnValue:
-        log.exception("http.request.error")
-        return jsonify(error="internal_error", message="unexpected server error"), 500
+            return (
+                400,
+                {
+                    "error": "unstorable_value",
+                    "message": "the body holds a value the store cannot hold",
+                },
+                {},
+            )
+    log.exception("http.request.error", exc_info=exc)
+    return 500, {"error": "internal_error", "message": "unexpected server error"}, {}

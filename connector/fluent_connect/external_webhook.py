@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from connector import webhooks  # a module: it imports this one (via connector.api)
 from connector.api.auth import require_token
 from connector.api.docs import ERROR, documented
 from connector.errors import ConfigError
@@ -25,7 +26,6 @@ from connector.inbound.jsonbody import BodyError, parse_object
 from connector.inbound.pipeline import Inbound, Rejected, receive
 from connector.inbound.verifiers import HeaderMap
 from connector.runtime import Runtime
-from connector.webhooks import _source_for
 from connector.webhooks.docs import ANSWERS
 
 MAX_NAME_CHARS = 200
@@ -53,7 +53,7 @@ class ConnectExternalSource:
         if len(name) > MAX_NAME_CHARS:
             raise Rejected(400, "invalid_payload", "name: longer than 200 characters")
         try:
-            source = _source_for(self.runtime, name)
+            source = webhooks._source_for(self.runtime, name)
         except ConfigError as exc:
             raise Rejected(
                 500, "route_misconfigured", f"external route {name!r}: {exc}"

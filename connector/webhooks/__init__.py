@@ -37,19 +37,20 @@ bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
 
 
-def _source(name: str) -> Source | None:
-    cache: dict[str, Source] = current_app.extensions.setdefault("webhook_sources", {})
+def source_for(app: Flask, name: str) -> Source | None:
+    """The app's webhook source named ``name`` (built once), None for an unknown name."""
+    cache: dict[str, Source] = app.extensions.setdefault("webhook_sources", {})
     if name not in cache:
         factory = SOURCES.get(name)
         if factory is None:
             return None
-        cache[name] = factory(current_app.extensions["connector"].config)
+        cache[name] = factory(app.extensions["connector"].config)
     return cache[name]
 
 
 def handle(source_name: str) -> ResponseReturnValue:
     runtime: Runtime = current_app.extensions["connector"]
-    source = _source(source_name)
+    source = source_for(current_app, source_name)
     if source is None:
         return jsonify(
             error="unknown_source", message=f"no webhook source named {source_name!r}"
