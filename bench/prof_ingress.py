@@ -5,7 +5,10 @@ bench_ingress.py configures them), calls the WSGI app directly from one thread w
 werkzeug environs of pre-signed webhooks, and prints ``time.process_time`` per webhook,
 the CPU spent inside each stage (signature, parse, record, enqueue) and, with
 ``--profile``, a cProfile listing (CPU clock; it inflates call-heavy code). Bare Flask
-in the same harness: ``--bare``.
+in the same harness: ``--bare``. Instructions (independent of the machine's load):
+``valgrind --tool=callgrind --instr-atstart=no .venv/bin/python bench/prof_ingress.py
+--callgrind --requests 300`` counts only the measured loop; divide the printed Ir by
+``--requests``.
 
     .venv/bin/python bench/prof_ingress.py [--requests 3000] [--bare] [--profile]
 """
@@ -35,6 +38,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--bare", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: instrument only the"
+        " measured loop (callgrind_control -i on/off); Ir / --requests = instructions"
+        " per webhook",
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -64,7 +74,7 @@ def main() -> None:
 
         app = bi.make_bare_app() if args.bare else connector_app
         stages: collections.Counter[str] = collections.Counter()
-        if not args.bare:
+        if not args.bare and not args.callgrind:
             _time_stages(connector_app, stages)
         environs = [
             EnvironBuilder(
@@ -90,8 +100,12 @@ def main() -> None:
         started, wall = time.process_time(), time.perf_counter()
         if args.profile:
             profile.enable()
+        if args.callgrind:
+            _instrument("on")
         for environ in environs[args.warmup :]:
             call(environ)
+        if args.callgrind:
+            _instrument("off")
         profile.disable()
         n = args.requests
         cpu = (time.process_time() - started) * 1000 / n
@@ -113,6 +127,16 @@ def main() -> None:
         keys = list(r.scan_iter(match=f"{prefix}*"))
         if keys:
             r.delete(*keys)
+
+
+def _instrument(state: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["callgrind_control", "-i", state, str(os.getpid())],
+        check=True,
+        capture_output=True,
+    )
 
 
 def _time_stages(app: Any, stages: collections.Counter[str]) -> None:
