@@ -10,6 +10,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from connector.clients.errors import (
     RateLimited,
     ServerError,
 )
+from tests.unit.modules.test_notifications_smtp import make_cert
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -359,3 +361,43 @@ def test_urllib3_errors_become_the_adapters_exceptions(
     assert type(got) is expected
     other = ValueError("not urllib3's")
     assert transport.requests_error(other, _prep()) is other
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[_Server, Path]]:
+    context, cert = make_cert(tmp_path)
+    srv = _Server()
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv, cert
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_https_with_the_environments_ca_bundle(
+    tls_server: tuple[_Server, Path], monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    srv, cert = tls_server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    spy = _Spy(monkeypatch, off=mode == "adapter")
+    client = ApiClient(f"https://localhost:{srv.server_address[1]}", None)
+    for _ in range(3):
+        assert client.request("GET", "gzip") == {"packed": True}
+    assert srv.connections == 1
+    assert spy.direct == (3 if mode == "direct" else 0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_https_untrusted_certificate_is_refused(
+    tls_server: tuple[_Server, Path], monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    srv, _ = tls_server
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    _Spy(monkeypatch, off=mode == "adapter")
+    client = ApiClient(f"https://localhost:{srv.server_address[1]}", None)
+    with pytest.raises(ApiTimeout) as info:
+        client.request("GET", "gzip")
+    assert str(info.value) == "api GET gzip: SSLError"
