@@ -90,6 +90,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/gzip":
             packed = gzip.compress(b'{"packed": true}')
             self._answer(200, packed, Content_Encoding="gzip")
+        elif path == "/chunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            for part in (b'{"parts": ', b"[1, 2]}"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+        elif path == "/cut":  # promises 100 bytes, sends 10 and hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b'{"partial"')
+            self.wfile.flush()
+            self.close_connection = True
         elif path == "/empty":
             self._answer(204, b"")
         elif path == "/slow":
@@ -238,6 +253,19 @@ def test_error_classification(
     assert err.retry_after == retry_after
     assert str(err) == f"api GET status -> {status}: status {status}"
     assert err.transient is (status == 429 or status >= 500)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_chunked_answer_and_a_body_cut_short(
+    server: _Server, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    _Spy(monkeypatch, off=mode == "adapter")
+    client = ApiClient(_url(server), None)
+    assert client.request("GET", "chunked") == {"parts": [1, 2]}
+    # as through requests: not an ApiError (requests' ChunkedEncodingError)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        client.request("GET", "cut")
+    assert client.request("GET", "chunked") == {"parts": [1, 2]}  # a new connection
 
 
 @pytest.mark.parametrize("mode", MODES)
