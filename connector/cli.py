@@ -6,6 +6,7 @@ a message naming the variable or file and exit code 2, failures with exit code 1
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -129,12 +130,22 @@ def sync(module: str, full: bool, dry_run: bool, force: bool) -> None:
     metavar="demo|N",
     help="Seed them: `demo` (the demo retailer) or N generated products.",
 )
-def sandbox(host: str, ct_port: int, fluent_port: int, seed: str | None) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="One line per request on stderr (werkzeug's); off for benchmarks.",
+)
+def sandbox(
+    host: str, ct_port: int, fluent_port: int, seed: str | None, access_log: bool
+) -> None:
     """Serve the commercetools and Fluent sandboxes until interrupted.
 
     They start empty unless --seed is given. Prints the environment variables that
     point the connector at them.
     """
+    if not access_log:  # the server skips the line when the logger drops INFO
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if seed is not None and seed != "demo" and not (seed.isdigit() and int(seed) > 0):
         raise click.BadParameter("`demo` or a number of products", param_hint="--seed")
     import time

@@ -25,7 +25,8 @@ from connector.clients.errors import (
     RateLimited,
     ServerError,
 )
-from connector.clients.jsoncodec import request_body, response_json
+from connector.clients.jsoncodec import decode_json, request_body
+from connector.clients.transport import Answer, DirectSend
 from connector.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ class ApiClient:
         if headers:
             self.session.headers.update(headers)
         self.request_count = 0
+        self._direct = DirectSend()
 
     def url(self, path: str) -> str:
         return (
@@ -157,11 +159,11 @@ class ApiClient:
                 continue
             break
         if resp.status_code >= 300:  # redirects are not followed (``send``)
-            raise self.error_for(method, path, resp)
+            raise self.error_for(method, path, _response(resp))
         if not expect_json or resp.status_code == 204 or not resp.content:
             return None
         try:
-            return response_json(resp)
+            return decode_json(resp.content, resp.encoding, lambda: _response(resp))
         except ValueError:
             raise ServerError(
                 f"{self.service} {method} {path}: response is not JSON",
@@ -171,39 +173,60 @@ class ApiClient:
 
     def send(
         self, method: str, url: str, params: Any, json: Any, timeout: float
-    ) -> requests.Response:
-        """One HTTP exchange: requests' ``PreparedRequest`` sent by the session's
-        adapter (requests' urllib3 connection pool), the body read before returning.
+    ) -> requests.Response | Answer:
+        """One HTTP exchange, the body read before returning: on requests' urllib3
+        connection pool (the session's adapter) through ``DirectSend`` where it
+        sends what requests would (clients/transport.py), else through requests.
 
-        Why not ``session.request``: its Session layer costs ~30 % of a call's client
-        CPU (~180 µs) for things these token-authenticated JSON APIs do not use: the
-        session cookie jar, response hooks, redirects (``resolve_redirects``) and
-        per-call merging of settings. What stays requests': URL and parameter
-        encoding, the JSON body, the auth object (``TokenAuth``), headers
-        (``session.headers``), the proxy/CA environment (``merge_environment_settings``,
-        cached per host), TLS verification, timeouts, its exceptions, and the adapter
-        (so ``responses`` and mounted adapters still see every call). Guards against
-        drift: a redirect is not followed, so a 3xx answer is an error (neither API
-        redirects), and cookies are neither kept nor sent (neither API sets any).
+        Either way not ``session.request``: its Session layer costs ~30 % of a
+        call's client CPU (~180 µs) for things these token-authenticated JSON APIs
+        do not use: the session cookie jar, response hooks, redirects
+        (``resolve_redirects``) and per-call merging of settings. What stays
+        requests': URL and parameter encoding, the headers (``session.headers``),
+        the auth object (``TokenAuth``), the proxy/CA environment
+        (``merge_environment_settings``, cached per host), the adapter's pool, TLS
+        verification, timeouts and its exceptions. Guards against drift: a redirect
+        is not followed, so a 3xx answer is an error (neither API redirects), and
+        cookies are neither kept nor sent (neither API sets any).
         """
         prep = requests.PreparedRequest()
         headers, body = self.session.headers, None
         if json is not None and (body := request_body(json)) is not None:
-            headers = requests.structures.CaseInsensitiveDict(headers)
-            headers.setdefault("Content-Type", "application/json")
             json = None  # the same JSON value, encoded by orjson (clients/jsoncodec.py)
-        # ``prep.prepare`` without its cookie and hook steps (~10 % of the call's
-        # client CPU: an empty cookie jar built and asked for a Cookie header on
-        # every call); the same request otherwise, in requests' order
         prep.prepare_method(method)
         prep.prepare_url(url, params)
-        prep.prepare_headers(headers)
-        prep.prepare_body(body, None, json)
-        prep.prepare_auth(self.auth, url)
         settings = self.session.merge_environment_settings(
             prep.url, {}, None, None, None
         )
         adapter = self.session.get_adapter(prep.url or url)
+        auth = self.auth
+        if (
+            json is None
+            and (auth is None or type(auth) is TokenAuth)
+            and DirectSend.usable(adapter, settings, str(prep.url))
+        ):
+            # the headers ``prepare_headers``, ``prepare_body`` and ``TokenAuth`` set
+            sent = dict(headers)
+            if body is not None:
+                if not any(k.lower() == "content-type" for k in sent):
+                    sent["Content-Type"] = "application/json"
+                sent["Content-Length"] = str(len(body))
+            elif prep.method not in ("GET", "HEAD"):
+                sent["Content-Length"] = "0"
+            if auth is not None:
+                sent["Authorization"] = f"Bearer {auth.token()}"
+            return self._direct.send(
+                adapter, prep, sent, body, timeout, settings["verify"]
+            )
+        if body is not None:
+            headers = requests.structures.CaseInsensitiveDict(headers)
+            headers.setdefault("Content-Type", "application/json")
+        # ``prep.prepare`` without its cookie and hook steps (~10 % of the call's
+        # client CPU: an empty cookie jar built and asked for a Cookie header on
+        # every call); the same request otherwise, in requests' order
+        prep.prepare_headers(headers)
+        prep.prepare_body(body, None, json)
+        prep.prepare_auth(auth, url)
         resp = adapter.send(prep, timeout=timeout, **settings)
         resp.content  # noqa: B018 - read now: errors surface here, the connection is freed
         return resp
@@ -239,6 +262,10 @@ class ApiClient:
                 :500
             ]
         return str(body)[:500]
+
+
+def _response(resp: requests.Response | Answer) -> requests.Response:
+    return resp if isinstance(resp, requests.Response) else resp.response()
 
 
 def _json_or_text(resp: requests.Response) -> Any:

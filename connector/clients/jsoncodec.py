@@ -27,6 +27,7 @@ more digits (anywhere, also inside strings; 18 digits always fit) goes to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -52,8 +53,14 @@ def request_body(value: Any) -> bytes | None:
 
 def response_json(resp: requests.Response) -> Any:
     """``resp.json()``: the same value, decoded by orjson when that is safe."""
-    content = resp.content
-    encoding = resp.encoding
+    return decode_json(resp.content, resp.encoding, lambda: resp)
+
+
+def decode_json(
+    content: bytes, encoding: str | None, response: Callable[[], requests.Response]
+) -> Any:
+    """``response().json()`` for a response with this body and encoding: decoded
+    by orjson when that is safe, else by requests (``response()`` made only then)."""
     if (
         content
         and (encoding is None or encoding.lower() in _UTF8)
@@ -63,4 +70,4 @@ def response_json(resp: requests.Response) -> Any:
             return orjson.loads(content)
         except orjson.JSONDecodeError:
             pass  # requests says what is wrong, or reads what orjson does not
-    return resp.json()
+    return response().json()
