@@ -148,7 +148,11 @@ class ApiClient:
         for attempt in (1, 2):
             try:
                 resp = self.send(method, url, params, json, timeout or self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except (
+                requests.Timeout,
+                requests.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,  # the body cut short
+            ) as exc:
                 raise ApiTimeout(
                     f"{self.service} {method} {path}: {type(exc).__name__}",
                     service=self.service,

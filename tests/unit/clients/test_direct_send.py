@@ -262,9 +262,10 @@ def test_chunked_answer_and_a_body_cut_short(
     _Spy(monkeypatch, off=mode == "adapter")
     client = ApiClient(_url(server), None)
     assert client.request("GET", "chunked") == {"parts": [1, 2]}
-    # as through requests: not an ApiError (requests' ChunkedEncodingError)
-    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+    # the connection broke mid-body: a transient error, retried by the task
+    with pytest.raises(ApiTimeout) as info:
         client.request("GET", "cut")
+    assert info.value.transient and "ChunkedEncodingError" in str(info.value)
     assert client.request("GET", "chunked") == {"parts": [1, 2]}  # a new connection
 
 
