@@ -63,6 +63,10 @@ def register_auth_limit(app: Flask) -> None:
         answer.headers.update(headers)
         return answer
 
+    app.extensions["auth_limit_hook"] = (
+        limit_failed_auth  # mirrored by the webhook layer
+    )
+
 
 def failed_auth_answer(
     limiter: FailedAuthLimiter, remote_addr: str | None

@@ -11,8 +11,10 @@ for a store that is down or a bug (``exception_answer``).
 
 Everything else goes to Flask unchanged: other paths and methods, external routes
 (``/webhooks/external/<name>``), unknown sources, bodies without a length (chunked),
-over the limit (Flask's 413) or cut short (Flask's 400), and an app in debug mode or
-with a non-default JSON provider (its answers are formatted differently).
+over the limit (Flask's 413) or cut short (Flask's 400), an app in debug mode or with a
+non-default JSON provider (its answers are formatted differently), and every request
+while the app has a hook, teardown function or request-signal receiver the layer
+would skip (``mirrored``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
+from flask import signals
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import EnvironHeaders, ImmutableMultiDict
 from werkzeug.http import HTTP_STATUS_CODES
@@ -41,6 +44,54 @@ PATHS = {
     "/webhooks/commercetools": "commercetools",
 }
 NO_ARGS: ImmutableMultiDict[str, str] = ImmutableMultiDict()
+BLUEPRINT = "webhooks"  # the blueprint that serves PATHS
+# Flask's request signals; a receiver (an APM, a test) sends the paths back to Flask
+REQUEST_SIGNALS = (
+    signals.request_started,
+    signals.request_finished,
+    signals.got_request_exception,
+    signals.request_tearing_down,
+    signals.appcontext_pushed,
+    signals.appcontext_popped,
+    signals.appcontext_tearing_down,
+)
+CSRF_HOOK = "CSRFProtect.init_app.<locals>.csrf_protect"
+
+
+def _csrf_check_off(app: Flask, hook: Callable[..., Any]) -> bool:
+    """Flask-WTF's app-wide hook, when it checks nothing by default (the console
+    checks its own forms): it returns before reading the request."""
+    return getattr(hook, "__qualname__", "") == CSRF_HOOK and not (
+        app.config.get("WTF_CSRF_ENABLED", True)
+        and app.config.get("WTF_CSRF_CHECK_DEFAULT", True)
+    )
+
+
+def mirrored(app: Flask) -> bool:
+    """True while Flask would run nothing for a webhook path that this layer does not
+    run too: no request hook of the app or the webhooks blueprint other than the
+    failed-auth limiter (mirrored) and a CSRF hook that checks nothing, no teardown
+    function, no URL value preprocessor and no receiver of a request signal. Anything
+    else added later (an app-wide hook, an APM's signal receiver) sends every request
+    to Flask."""
+    limiter_hook = app.extensions.get("auth_limit_hook")
+    for scope in (None, BLUEPRINT):
+        if any(
+            not _csrf_check_off(app, hook)
+            for hook in app.before_request_funcs.get(scope, ())
+        ):
+            return False
+        if any(
+            hook is not limiter_hook for hook in app.after_request_funcs.get(scope, ())
+        ):
+            return False
+        if app.teardown_request_funcs.get(scope) or app.url_value_preprocessors.get(
+            scope
+        ):
+            return False
+    if app.teardown_appcontext_funcs:
+        return False
+    return not any(signal.receivers for signal in REQUEST_SIGNALS)
 
 
 class WebhookLayer:
@@ -68,6 +119,8 @@ class WebhookLayer:
         if type(json) is not DefaultJSONProvider or json.compact is False:
             return None
         if json.compact is None and self.app.debug:
+            return None
+        if not mirrored(self.app):
             return None
         return length
 

@@ -255,3 +255,58 @@ def test_an_empty_body_is_answered_as_flask_does(stack):
     for headers in ({}, {"fluent-signature": sign(b"")}):
         layer, flask = both(stack, FLUENT, b"", headers=headers)
         assert layer == flask and layer[0][:3] in {"400", "401"}
+
+
+def test_a_valid_delivery_never_reaches_flask(stack, monkeypatch):
+    calls = []
+    flask_wsgi = stack.app.wsgi_app.flask_wsgi
+    monkeypatch.setattr(
+        stack.app.wsgi_app,
+        "flask_wsgi",
+        lambda environ, start: calls.append(1) or flask_wsgi(environ, start),
+    )
+    body = fluent_body(id="layer-direct")
+    answer = call(stack.app.wsgi_app, FLUENT, body, headers=signed_headers(body))
+    assert answer[0] == "200 OK" and calls == []
+    assert fastpath.mirrored(stack.app)
+
+
+@pytest.mark.parametrize(
+    "kind", ["before_request", "after_request", "signal", "csrf_on"]
+)
+def test_a_hook_the_layer_would_skip_sends_webhooks_to_flask(stack, monkeypatch, kind):
+    """An app-wide hook or a request-signal receiver added later (an APM, say) runs for
+    webhooks too: the layer steps aside while it is there."""
+    from contextlib import nullcontext
+
+    from flask import signals
+
+    seen: list[str] = []
+    app = stack.app
+    connected: Any = nullcontext()
+    if kind == "before_request":
+        hooks = {**app.before_request_funcs}
+        hooks[None] = [*hooks.get(None, []), lambda: seen.append("before")]
+        monkeypatch.setattr(app, "before_request_funcs", hooks)
+    elif kind == "after_request":
+        hooks = {**app.after_request_funcs}
+        hooks[None] = [*hooks.get(None, []), lambda r: seen.append("after") or r]
+        monkeypatch.setattr(app, "after_request_funcs", hooks)
+    elif kind == "signal":
+        connected = signals.request_started.connected_to(
+            lambda sender, **extra: seen.append("signal"), app
+        )
+    else:  # Flask-WTF's hook, once it checks every POST
+        monkeypatch.setitem(app.config, "WTF_CSRF_CHECK_DEFAULT", True)
+        monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # still a no-op
+        assert fastpath.mirrored(app)
+        monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    body = fluent_body(id=f"layer-hook-{kind}")
+    with connected:
+        assert not fastpath.mirrored(app)
+        answer = call(app.wsgi_app, FLUENT, body, headers=signed_headers(body))
+    if kind == "csrf_on":  # Flask ran the CSRF check: no token, refused
+        assert answer[0].startswith("400"), answer
+    else:
+        assert answer[0] == "200 OK" and seen, (answer, seen)
+    assert fastpath.mirrored(app) is (kind == "signal")  # monkeypatch undoes the rest
