@@ -109,7 +109,7 @@ class WebhookLayer:
         ):
             return None
         text = environ.get("CONTENT_LENGTH")
-        if not text or not text.isdigit():
+        if not text or not (text.isascii() and text.isdigit()):
             return None
         length = int(text)
         limit = self.app.config.get("MAX_CONTENT_LENGTH")

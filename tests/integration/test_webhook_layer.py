@@ -310,3 +310,13 @@ def test_a_hook_the_layer_would_skip_sends_webhooks_to_flask(stack, monkeypatch,
     else:
         assert answer[0] == "200 OK" and seen, (answer, seen)
     assert fastpath.mirrored(app) is (kind == "signal")  # monkeypatch undoes the rest
+
+
+def test_a_content_length_that_is_not_ascii_digits_goes_to_flask(stack):
+    body = fluent_body(id="layer-odd-length")
+    environ = EnvironBuilder(
+        path=FLUENT, method="POST", data=body, headers=signed_headers(body)
+    ).get_environ()
+    environ["CONTENT_LENGTH"] = "\u00b2"  # "²": str.isdigit() says yes, int() says no
+    out, status, _ = run_wsgi_app(stack.app.wsgi_app, environ, buffered=True)
+    assert status[:3] in {"400", "401"}, b"".join(out)
