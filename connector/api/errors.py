@@ -49,6 +49,8 @@ def register_error_handlers(app: Flask) -> None:
         response.headers.update(headers)
         return response, status
 
+    app.extensions["view_error_handler"] = view_error  # mirrored by the webhook layer
+
 
 def exception_answer(exc: Exception) -> tuple[int, dict[str, str], dict[str, str]]:
     """(status, JSON body, extra headers) for an exception a view raised that is not an

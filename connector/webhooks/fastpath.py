@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import signals
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import EnvironHeaders, ImmutableMultiDict
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
@@ -70,12 +71,21 @@ def _csrf_check_off(app: Flask, hook: Callable[..., Any]) -> bool:
 def mirrored(app: Flask) -> bool:
     """True while Flask would run nothing for a webhook path that this layer does not
     run too: no request hook of the app or the webhooks blueprint other than the
-    failed-auth limiter (mirrored) and a CSRF hook that checks nothing, no teardown
-    function, no URL value preprocessor and no receiver of a request signal. Anything
+    failed-auth limiter (mirrored) and a CSRF hook that checks nothing, no error
+    handler for other exceptions than the one ``exception_answer`` mirrors (HTTP
+    errors are not raised on this path), no teardown function, no URL value
+    preprocessor and no receiver of a request signal. Anything
     else added later (an app-wide hook, an APM's signal receiver) sends every request
     to Flask."""
     limiter_hook = app.extensions.get("auth_limit_hook")
+    error_handler = app.extensions.get("view_error_handler")
     for scope in (None, BLUEPRINT):
+        for handlers in app.error_handler_spec.get(scope, {}).values():
+            for exc_class, handler in handlers.items():
+                if handler is not error_handler and not issubclass(
+                    exc_class, HTTPException
+                ):
+                    return False
         if any(
             not _csrf_check_off(app, hook)
             for hook in app.before_request_funcs.get(scope, ())

@@ -272,7 +272,7 @@ def test_a_valid_delivery_never_reaches_flask(stack, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "kind", ["before_request", "after_request", "signal", "csrf_on"]
+    "kind", ["before_request", "after_request", "signal", "csrf_on", "error_handler"]
 )
 def test_a_hook_the_layer_would_skip_sends_webhooks_to_flask(stack, monkeypatch, kind):
     """An app-wide hook or a request-signal receiver added later (an APM, say) runs for
@@ -292,6 +292,18 @@ def test_a_hook_the_layer_would_skip_sends_webhooks_to_flask(stack, monkeypatch,
         hooks = {**app.after_request_funcs}
         hooks[None] = [*hooks.get(None, []), lambda r: seen.append("after") or r]
         monkeypatch.setattr(app, "after_request_funcs", hooks)
+    elif kind == "error_handler":  # a handler of its own for an exception of receive
+        import connector.webhooks as webhooks
+
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise LookupError("a handler of its own")
+
+        monkeypatch.setattr(fastpath, "receive", fail)
+        monkeypatch.setattr(webhooks, "receive", fail)
+        spec = {**app.error_handler_spec}
+        spec[None] = {**spec[None], None: {**spec[None][None]}}
+        spec[None][None][LookupError] = lambda exc: (seen.append("handler") or "", 200)
+        monkeypatch.setattr(app, "error_handler_spec", spec)
     elif kind == "signal":
         connected = signals.request_started.connected_to(
             lambda sender, **extra: seen.append("signal"), app
