@@ -37,7 +37,7 @@ from connector.clients.errors import (
     RateLimited,
     ServerError,
 )
-from tests.unit.modules.test_notifications_smtp import make_cert
+from tests.support.certs import make_cert
 
 
 class _Handler(BaseHTTPRequestHandler):
