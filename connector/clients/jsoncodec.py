@@ -15,7 +15,7 @@ datetimes and every type without a JSON form (orjson raises without ``default``)
 A plain ``enum.Enum`` member is the exception: orjson writes its value where requests
 raises; a request body is built from decoded JSON and mapped strings and numbers.
 
-Decoding (``response_json``): only for a body requests would read as UTF-8 (no declared
+Decoding (``decode_json``): only for a body requests would read as UTF-8 (no declared
 charset, or UTF-8); everything else, and anything orjson rejects (invalid UTF-8, a BOM,
 NaN/Infinity literals, lone surrogate escapes, numbers beyond a double, deep nesting),
 is decoded by ``Response.json()`` as before, errors included. orjson reads integers
@@ -49,11 +49,6 @@ def request_body(value: Any) -> bytes | None:
     if b"null" in body:  # None, or a NaN / infinity orjson wrote as null
         return None
     return body
-
-
-def response_json(resp: requests.Response) -> Any:
-    """``resp.json()``: the same value, decoded by orjson when that is safe."""
-    return decode_json(resp.content, resp.encoding, lambda: resp)
 
 
 def decode_json(

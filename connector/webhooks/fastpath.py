@@ -19,6 +19,7 @@ would skip (``mirrored``).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -182,8 +183,6 @@ class WebhookLayer:
     ) -> Iterable[bytes]:
         """A body shorter than its Content-Length: Flask answers it (its 400), reading
         what was read again."""
-        import io
-
         environ["wsgi.input"] = io.BytesIO(raw)
         return self.flask_wsgi(environ, start_response)
 

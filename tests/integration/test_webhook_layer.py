@@ -140,15 +140,15 @@ def test_commercetools_token_in_query_or_header(stack):
 
 
 @pytest.mark.parametrize(
-    "error",
+    ("error", "status"),
     [
-        RuntimeError("a bug"),
-        sa_exc.OperationalError("INSERT", {}, Exception("connection refused")),
-        sa_exc.DataError("INSERT", {}, ValueError("out of range")),
+        (RuntimeError("a bug"), "500"),
+        (sa_exc.OperationalError("INSERT", {}, Exception("connection refused")), "503"),
+        (sa_exc.DataError("INSERT", {}, ValueError("out of range")), "400"),
     ],
     ids=["bug", "store_down", "unstorable"],
 )
-def test_errors_are_answered_as_flasks_handlers_do(stack, monkeypatch, error):
+def test_errors_are_answered_as_flasks_handlers_do(stack, monkeypatch, error, status):
     import connector.webhooks as webhooks
 
     def fail(*args: Any, **kwargs: Any) -> Any:
@@ -159,7 +159,7 @@ def test_errors_are_answered_as_flasks_handlers_do(stack, monkeypatch, error):
     body = fluent_body(id="layer-error")
     layer, flask = both(stack, FLUENT, body, headers=signed_headers(body))
     assert layer == flask
-    assert layer[0].split()[0] in {"500", "503", "400"}
+    assert layer[0].split()[0] == status
 
 
 def test_too_many_failed_signatures_become_429_on_both_paths(stack, monkeypatch):

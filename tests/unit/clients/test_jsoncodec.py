@@ -17,7 +17,7 @@ import requests
 import responses
 
 from connector.clients.base import ApiClient
-from connector.clients.jsoncodec import request_body, response_json
+from connector.clients.jsoncodec import decode_json, request_body
 
 PAYLOADS: list[Any] = [
     {},
@@ -64,6 +64,11 @@ class Point:
 )
 def test_request_body_leaves_the_rest_to_requests(value: Any) -> None:
     assert request_body(value) is None
+
+
+def response_json(resp: requests.Response) -> Any:
+    """What ``ApiClient.request`` reads from a response: ``decode_json``."""
+    return decode_json(resp.content, resp.encoding, lambda: resp)
 
 
 def _response(content: bytes, content_type: str | None) -> requests.Response:
