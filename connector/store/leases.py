@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 def lease_left(store: Store, row_id: int, *, lease: float) -> float | None:
     """Seconds until a row that could not be claimed may be claimed: the live lease of
     a `processing` row, or the backoff (``retry_at``) of a row waiting to be retried.
-    None when neither holds it (the row is finished, or gone)."""
+    None when neither holds it (the row is finished, or gone).
+
+    0.0, not None, for a row whose lease or backoff ended since the claim refused it:
+    the claim compared with its own ``now``, a moment earlier, and a delivery that
+    arrived just before ``retry_at`` (a broker's ETA timer firing a few ms early) must
+    look again, not be dropped as finished (the row would wait for the sweeper)."""
     with store.session() as session:
         row = session.execute(
             select(
@@ -43,8 +48,8 @@ def lease_left(store: Store, row_id: int, *, lease: float) -> float | None:
     now = utcnow()
     if status == "processing":
         return max(0.0, lease - (now - updated_at).total_seconds())
-    if status in CLAIMABLE and retry_at is not None and retry_at > now:
-        return (retry_at - now).total_seconds()
+    if status in CLAIMABLE and retry_at is not None:
+        return max(0.0, (retry_at - now).total_seconds())
     return None
 
 

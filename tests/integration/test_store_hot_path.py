@@ -119,6 +119,21 @@ def test_a_row_in_its_backoff_is_not_claimed_before_retry_at(store):
     assert again is not None and again.attempts == 2 and again.retry_at is None
 
 
+def test_a_backoff_that_ended_after_a_refused_claim_is_claimable_now(store):
+    """The claim and the look at the lease are two statements: a backoff ending
+    between them (a delivery a few ms before ``retry_at``) means "look again now",
+    never "nothing holds it" (the task would drop the delivery as finished and the
+    row would wait for the sweeper)."""
+    row_id = _new(store)
+    messages.claim(store, row_id, lease=20)
+    messages.finish(store, row_id, "retrying", error="503", retry_in=0.2)
+    assert messages.claim(store, row_id, lease=20) is None  # refused: in its backoff
+    time.sleep(0.25)  # the backoff ends before the task looks at it
+    assert leases.lease_left(store, row_id, lease=20) == 0.0
+    messages.finish(store, row_id, "done")
+    assert leases.lease_left(store, row_id, lease=20) is None  # finished: nothing
+
+
 def test_replay_clears_the_backoff(store):
     row_id = _new(store)
     messages.claim(store, row_id, lease=20)
