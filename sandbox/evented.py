@@ -172,6 +172,20 @@ def _environ_path(target: bytes) -> tuple[bytes, bytes, str | None]:
     return url.path or b"/", url.query or b"", host
 
 
+_ENVIRON_KEYS: dict[bytes, str] = {}
+
+
+def _environ_key(raw_name: bytes) -> str:
+    """The environ key of a header name ("" for names with "_"), remembered."""
+    name = raw_name.decode("latin-1")
+    key = "" if "_" in name else name.upper().replace("-", "_")
+    if key and key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        key = "HTTP_" + key
+    if len(_ENVIRON_KEYS) < 1000:
+        _ENVIRON_KEYS[raw_name] = key
+    return key
+
+
 class EventedServer:
     """Serves one WSGI ``app`` on ``host:port`` from ``serve_forever``'s thread.
 
@@ -194,8 +208,18 @@ class EventedServer:
         self._sock = socket.create_server((host, port), family=family, backlog=128)
         self._sock.setblocking(False)
         self.server_address = self._sock.getsockname()[:2]
-        self.server_name = host
         self.server_port: int = self.server_address[1]
+        self.base_environ: dict[str, Any] = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "SERVER_SOFTWARE": SERVER_SOFTWARE,
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": str(self.server_address[0]),
+            "SERVER_PORT": str(self.server_port),
+        }
         self._pool = ThreadPoolExecutor(
             pool_threads, thread_name_prefix=f"sandbox-{getattr(app, 'name', 'app')}"
         )
@@ -274,6 +298,7 @@ class _Connection(asyncio.Protocol):
         self.write_paused = False
         self.read_paused = False
         self.failed = False  # the parser stopped: read nothing more
+        self.eof = False  # the client half-closed
         self.too_large = False
         self.timer: asyncio.TimerHandle | None = None
         self.peer: tuple[str, int] = ("<local>", 0)
@@ -290,11 +315,11 @@ class _Connection(asyncio.Protocol):
         self.server._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        # A request waiting for its latency still runs when the wait ends, its answer
+        # dropped: under the threaded server the app runs after the sleep whether or
+        # not the client is still there (a write lands although the client timed out).
         self.closed = True
         self.queue.clear()
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
         self.server._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
@@ -314,6 +339,12 @@ class _Connection(asyncio.Protocol):
             self._fail(413 if self.too_large else 400)
         self._next()
 
+    def eof_received(self) -> bool | None:
+        """The client will send no more (half-close): answer what it sent, then close."""
+        self.eof = True
+        self.failed = True
+        return True if self.busy or self.queue else None  # None: close now
+
     def pause_writing(self) -> None:
         self.write_paused = True
 
@@ -323,6 +354,9 @@ class _Connection(asyncio.Protocol):
 
     def abort(self) -> None:
         self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
         if self.transport is not None:
             self.transport.abort()
 
@@ -418,6 +452,10 @@ class _Connection(asyncio.Protocol):
         """Answer queued requests in order until one has to wait (timer, pool)."""
         while not self.busy and not self.closed and not self.write_paused:
             if not self.queue:
+                if self.eof and self.transport is not None:
+                    self.closed = True
+                    self.transport.close()
+                    return
                 if self.expect_continue:
                     self._send_continue()
                 if self.read_paused and self.transport is not None:
@@ -454,8 +492,6 @@ class _Connection(asyncio.Protocol):
         self, req: _Request, environ: dict[str, Any], inline: bool
     ) -> None:
         self.timer = None
-        if self.closed:
-            return
         if inline:
             self.busy = False
             self._answer(req, *_run_app(self.app, environ))
@@ -487,44 +523,33 @@ class _Connection(asyncio.Protocol):
         self._next()
 
     def _environ(self, req: _Request) -> dict[str, Any]:
-        server = self.server
         target = req.target
         raw_path, query, host = _environ_path(target)
         raw_uri = target.decode("latin-1")
-        environ: dict[str, Any] = {
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(req.body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "SERVER_SOFTWARE": SERVER_SOFTWARE,
-            "REQUEST_METHOD": req.method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
-            "QUERY_STRING": query.decode("latin-1"),
-            "REQUEST_URI": raw_uri,
-            "RAW_URI": raw_uri,
-            "REMOTE_ADDR": self.peer[0],
-            "REMOTE_PORT": self.peer[1],
-            "SERVER_NAME": server.server_name,
-            "SERVER_PORT": str(server.server_port),
-            "SERVER_PROTOCOL": f"HTTP/{req.version}",
-        }
+        environ = self.server.base_environ.copy()
+        environ["wsgi.input"] = io.BytesIO(req.body)
+        environ["wsgi.errors"] = sys.stderr
+        environ["REQUEST_METHOD"] = req.method
+        environ["PATH_INFO"] = unquote_to_bytes(raw_path).decode("latin-1")
+        environ["QUERY_STRING"] = query.decode("latin-1")
+        environ["REQUEST_URI"] = environ["RAW_URI"] = raw_uri
+        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = self.peer
+        environ["SERVER_PROTOCOL"] = f"HTTP/{req.version}"
         chunked = False
         for raw_name, raw_value in req.headers:
-            name = raw_name.decode("latin-1")
-            if "_" in name:  # as werkzeug: no HTTP_X_Y from an X_Y header
+            key = _ENVIRON_KEYS.get(raw_name)
+            if key is None:
+                key = _environ_key(raw_name)
+            if not key:  # as werkzeug: no HTTP_X_Y from an X_Y header
                 continue
-            key = name.upper().replace("-", "_")
             value = raw_value.decode("latin-1")
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                key = "HTTP_" + key
-                if key in environ:
-                    value = f"{environ[key]},{value}"
-                if key == "HTTP_TRANSFER_ENCODING":
-                    chunked = True
+            if key in environ:
+                if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                    environ[key] = value  # the last one, as werkzeug
+                    continue
+                value = f"{environ[key]},{value}"
+            elif key == "HTTP_TRANSFER_ENCODING":
+                chunked = True
             environ[key] = value
         if chunked:  # the body is whole here; werkzeug marks a dechunked body so
             environ["wsgi.input_terminated"] = True

@@ -54,6 +54,7 @@ def make_app() -> Flask:
     app = Flask("evented_test")
     calls, faults = CallLog(), Faults(seed=1)
     app.extensions["test_state"] = (calls, faults)
+    app.extensions["writes"] = []
     install_instrumentation(
         app,
         calls=calls,
@@ -91,6 +92,11 @@ def make_app() -> Flask:
     @app.get("/boom")
     def boom() -> str:
         raise RuntimeError("boom")
+
+    @app.post("/write")
+    def write() -> str:
+        app.extensions["writes"].append(request.get_data())
+        return "written"
 
     @app.get("/empty")
     def empty() -> tuple[str, int]:
@@ -548,3 +554,33 @@ def test_stop_right_after_start_and_twice() -> None:
 def test_unknown_server_kind() -> None:
     with pytest.raises(ValueError, match="evented, threaded"):
         SandboxServer(make_app(), server="forking")
+
+
+def test_a_client_that_half_closes_still_gets_its_answers(
+    server: SandboxServer,
+) -> None:
+    state(server)[1].add(FaultRule(endpoint="GET /hello", latency_ms=200))
+    sock = raw(server)
+    sock.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
+    sock.shutdown(socket.SHUT_WR)
+    answers = _Responses(sock)
+    assert answers.next()[2] == b"hello"
+    assert answers.next()[2] == b"hello"
+    assert closed_by_peer(sock)
+    sock.close()
+
+
+def test_a_delayed_write_lands_although_the_client_left(server: SandboxServer) -> None:
+    # as under the threaded server: the latency elapses, then the app runs
+    state(server)[1].add(FaultRule(endpoint="POST /write", latency_ms=300))
+    writes = server.app.extensions["writes"]
+    writes.clear()
+    sock = raw(server)
+    sock.sendall(b"POST /write HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nonce")
+    time.sleep(0.05)
+    sock.close()
+    deadline = time.monotonic() + 3
+    while not writes and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert writes == [b"once"]
+    assert state(server)[0].counts() == {"POST /write": 1}
