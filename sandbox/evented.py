@@ -48,6 +48,8 @@ import httptools
 from werkzeug.debug.tbtools import DebugTraceback
 from werkzeug.exceptions import InternalServerError
 
+from .serving import KeepAliveHandler
+
 # The environ key carrying the fault decision made before the application runs.
 FAULT_DECISION = "sandbox.fault_decision"
 # Largest request body read (413 and close above; the threaded server has no limit
@@ -151,13 +153,17 @@ def _http_date() -> str:
     return str(_date_cache[1])
 
 
-def _access_enabled() -> bool:
-    """werkzeug's rule: an unset level logs (at INFO, with a handler if none)."""
-    if _log.level == logging.NOTSET:
-        _log.setLevel(logging.INFO)
-        if not _log.hasHandlers():
-            _log.addHandler(logging.StreamHandler())
-    return _log.isEnabledFor(logging.INFO)
+class _AccessLine(KeepAliveHandler):
+    """The threaded server's access line (werkzeug's format, its logger, the same
+    skip when that logger drops INFO) for a request the evented server answered:
+    the handler's own ``log_request`` on an instance holding only what it reads."""
+
+    def __init__(self, peer: tuple[str, int], req: _Request) -> None:  # no socket
+        self.client_address = peer
+        self.command = req.method
+        self.path = req.target.decode("latin-1")
+        self.request_version = f"HTTP/{req.version}"
+        self.requestline = f"{self.command} {self.path} {self.request_version}"
 
 
 def _environ_path(target: bytes) -> tuple[bytes, bytes, str | None]:
@@ -579,8 +585,8 @@ class _Connection(asyncio.Protocol):
         if content and not head_only:
             data += content
         self._write(data, close)
-        if _access_enabled():
-            self._log_access(req, code, len(content))
+        if _log.level == logging.NOTSET or _log.isEnabledFor(logging.INFO):
+            _AccessLine(self.peer, req).log_request(code)
 
     def _send_error(self, req: _Request) -> None:
         status = {400: "400 Bad Request", 413: "413 Request Entity Too Large"}.get(
@@ -603,8 +609,3 @@ class _Connection(asyncio.Protocol):
             self.closed = True
             self.queue.clear()
             transport.close()
-
-    def _log_access(self, req: _Request, code: int, size: int) -> None:
-        when = time.strftime("%d/%b/%Y %H:%M:%S")
-        line = f"{req.method} {req.target.decode('latin-1')} HTTP/{req.version}"
-        _log.info('%s - - [%s] "%s" %s %s', self.peer[0], when, line, code, size)
