@@ -52,8 +52,9 @@ from .serving import KeepAliveHandler
 
 # The environ key carrying the fault decision made before the application runs.
 FAULT_DECISION = "sandbox.fault_decision"
-# Largest request body read (413 and close above; the threaded server has no limit
-# but holds no more than this in memory either when it must drain a body).
+# Largest request body, held in memory whole (413 and close above). The threaded
+# server streams a body of any size to the app; the sandboxes' largest bodies (seed
+# and generate calls) are a few MB.
 MAX_BODY = 64 * 1024 * 1024
 # Request line plus headers (400 and close above; http.server's line limit is 64 KiB).
 MAX_HEAD = 64 * 1024
@@ -64,9 +65,8 @@ MAX_PIPELINE = 16
 POOL_THREADS = 32
 
 SERVER_SOFTWARE = f"sandbox-evented Python/{sys.version.split()[0]}"
-_log = logging.getLogger(
-    "werkzeug"
-)  # the access and error lines go where werkzeug's do
+# error lines go where werkzeug's do
+_log = logging.getLogger("werkzeug")
 _NO_BODY_CODES = (204, 304)
 
 
@@ -107,28 +107,9 @@ class _Request:
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
-def call_app(app: Any, environ: dict[str, Any]) -> Answer:
-    """Run a WSGI application to completion: status, headers, whole body."""
-    started: list[Any] = []
-    chunks: list[bytes] = []
-
-    def start_response(status: str, headers: list, exc_info: Any = None) -> Any:
-        if exc_info is None and started:
-            raise AssertionError("Headers already set")
-        started[:] = [status, headers]
-        return chunks.append
-
-    result = app(environ, start_response)
-    try:
-        for data in result:
-            chunks.append(data)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    if not started:
-        raise AssertionError("The application did not call start_response")
-    return started[0], started[1], b"".join(chunks)
+# Run a WSGI application to completion: status, headers, whole body (the threaded
+# server's own buffering of an answer).
+call_app = KeepAliveHandler._call
 
 
 def _run_app(app: Any, environ: dict[str, Any]) -> tuple[Answer, bool]:
