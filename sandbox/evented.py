@@ -102,6 +102,11 @@ class _Request:
     body: bytes = b""
     keep_alive: bool = True
     error: int = 0  # answer this status and close instead of running the app
+    # prepared when its headers arrived (the connection idle): as under the threaded
+    # server, the latency runs while the body arrives
+    environ: dict[str, Any] | None = None
+    inline: bool = False
+    due: float = 0.0  # loop time when its latency ends
 
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
@@ -396,8 +401,12 @@ class _Connection(asyncio.Protocol):
                 if value.strip(b" \t").lower() == b"100-continue":
                     self.expect_continue = True
         msg.keep_alive = keep
-        if self.expect_continue and not self.busy and not self.queue:
-            self._send_continue()
+        if not self.busy and not self.queue:  # it is next: its latency starts now
+            environ = self._environ(msg)
+            delay, msg.inline = self._prepare(environ)
+            msg.environ, msg.due = environ, self.loop.time() + delay
+            if self.expect_continue:
+                self._send_continue()
 
     def _send_continue(self) -> None:
         self.expect_continue = False
@@ -453,8 +462,13 @@ class _Connection(asyncio.Protocol):
             if req.error:
                 self._send_error(req)
                 return
-            environ = self._environ(req)
-            delay, inline = self._prepare(environ)
+            if req.environ is not None:  # prepared at its headers
+                environ, inline = req.environ, req.inline
+                environ["wsgi.input"] = io.BytesIO(req.body)
+                delay = req.due - self.loop.time()
+            else:
+                environ = self._environ(req)
+                delay, inline = self._prepare(environ)
             if delay > 0:
                 self.busy = True
                 self.timer = self.loop.call_later(
