@@ -369,7 +369,9 @@ class SandboxServer:
     ``server="evented"`` (the default): one asyncio loop thread with httptools' parser,
     injected latencies waited on timers (``sandbox/evented.py``). ``"threaded"``:
     werkzeug's threaded server, one thread per connection (``serving.KeepAliveHandler``).
-    Both give the same answers; the evented one costs about half the CPU per call.
+    Both give the same answers; the evented one costs less CPU per call (the CT
+    sandbox under 300 calls/s on 32 connections with 20 ms latency: ~0.48 against
+    ~0.64 ms).
     """
 
     def __init__(

@@ -8,17 +8,21 @@ every connection; an injected latency or timeout is a timer on the loop, not a s
 thread.
 
 A request is read whole before the application runs (body up to ``MAX_BODY`` bytes,
-``Content-Length`` or chunked). Then, in order per connection (pipelined requests are
+``Content-Length`` or chunked). Per connection, in order (pipelined requests are
 answered one after the other):
 
 1. the application's ``prepare`` hook (``serving_hook``, set by
    ``sandbox.common.install_instrumentation``) counts the call and decides its fault
    once; the decision travels in the environ (``FAULT_DECISION``) so the app's own
-   hook applies it instead of deciding (and sleeping) again;
+   hook applies it instead of deciding (and sleeping) again. For the next request of
+   an idle connection this happens when its headers arrive, so its latency runs while
+   its body arrives (the threaded server sleeps before the app reads the body);
 2. the latency (plus a timeout fault's wait) elapses as a loop timer;
 3. the WSGI application runs, on the loop thread when the hook says the request cannot
    block (``inline``), else on a small thread pool (every request of an app without the
-   hook); its answer is buffered and sent with its ``Content-Length``.
+   hook); its answer is buffered and sent with its ``Content-Length``. A client that
+   left meanwhile does not stop it (its answer is dropped), as under the threaded
+   server.
 
 Answers match ``KeepAliveHandler``'s: the connection stays open for plain HTTP/1.1
 requests; a request with ``Transfer-Encoding``, ``Expect``, ``Connection: close`` or of
