@@ -136,8 +136,22 @@ def sync(module: str, full: bool, dry_run: bool, force: bool) -> None:
     show_default=True,
     help="One line per request on stderr (werkzeug's); off for benchmarks.",
 )
+@click.option(
+    "--server",
+    "server",
+    type=click.Choice(["evented", "threaded"]),
+    default="evented",
+    show_default=True,
+    help="evented: one asyncio loop thread (httptools), latencies on timers; "
+    "threaded: werkzeug's server, a thread per connection. Same answers.",
+)
 def sandbox(
-    host: str, ct_port: int, fluent_port: int, seed: str | None, access_log: bool
+    host: str,
+    ct_port: int,
+    fluent_port: int,
+    seed: str | None,
+    access_log: bool,
+    server: str,
 ) -> None:
     """Serve the commercetools and Fluent sandboxes until interrupted.
 
@@ -157,7 +171,7 @@ def sandbox(
         sys.exit(2)
 
     try:
-        boxes = start_sandboxes(host, ct_port, fluent_port)
+        boxes = start_sandboxes(host, ct_port, fluent_port, server=server)
     except OSError as exc:
         click.echo(
             f"error: cannot listen on {host}: {exc} (use --ct-port/--fluent-port)",

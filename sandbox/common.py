@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server
 
+from .evented import FAULT_DECISION, HOOK_KEY, EventedServer
 from .serving import KeepAliveHandler
 
 CONTROL_PREFIX = "/_sandbox"
@@ -164,6 +166,54 @@ def endpoint_key() -> str:
     return f"{request.method} {rule}"
 
 
+class _EventedHook:
+    """The evented server's ``prepare`` hook (``sandbox.evented.ServingHook``).
+
+    Before the app runs it counts the call and decides its fault exactly as
+    ``_instrument`` would (same endpoint key: the URL rule Flask will match, else the
+    path), so the server can wait the latency on a timer and ``_instrument`` only
+    applies the decision. The API endpoints never block (no sleep, no outbound call,
+    locks held briefly): they may run on the loop thread. The control API may
+    (``/_sandbox/webhooks/drain``, the push queue's wait, seeding thousands of rows):
+    it runs on the server's thread pool, uncounted and unfaulted as ever.
+    """
+
+    def __init__(self, app: Flask, calls: CallLog, faults: Faults) -> None:
+        self.app = app
+        self.calls = calls
+        self.faults = faults
+        # Rules match on path and method alone unless hosts or subdomains take part:
+        # then one adapter bound once serves every request (Flask binds one to each
+        # request's environ); else each request gets Flask's own adapter.
+        plain = not (
+            app.url_map.host_matching
+            or app.subdomain_matching
+            or app.config.get("SERVER_NAME")
+        )
+        self._adapter = app.url_map.bind("localhost") if plain else None
+
+    def prepare(self, environ: dict[str, Any]) -> tuple[float, bool]:
+        # request.path and request.method as werkzeug computes them
+        raw = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        path = "/" + raw.lstrip("/")
+        if path.startswith(CONTROL_PREFIX):
+            return 0.0, False
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        try:
+            adapter = self._adapter
+            if adapter is None:
+                adapter = self.app.create_url_adapter(self.app.request_class(environ))
+                assert adapter is not None
+            rule, _ = adapter.match(path, method, return_rule=True)
+            key = f"{method} {rule.rule}"
+        except HTTPException:
+            key = f"{method} {path}"
+        self.calls.record(key, method=method, path=path)
+        decision = self.faults.decide(key)
+        environ[FAULT_DECISION] = decision
+        return decision.latency_s + (decision.timeout_s or 0.0), True
+
+
 def install_instrumentation(
     app: Flask,
     *,
@@ -187,13 +237,16 @@ def install_instrumentation(
     def _instrument() -> Response | None:
         if request.path.startswith(CONTROL_PREFIX):
             return None
-        key = endpoint_key()
-        calls.record(key, method=request.method, path=request.path)
-        decision = faults.decide(key)
-        if decision.latency_s:
-            time.sleep(decision.latency_s)
+        decision = request.environ.get(FAULT_DECISION)
+        if decision is None:  # not decided (and waited) by the evented server
+            key = endpoint_key()
+            calls.record(key, method=request.method, path=request.path)
+            decision = faults.decide(key)
+            if decision.latency_s:
+                time.sleep(decision.latency_s)
+            if decision.timeout_s is not None:
+                time.sleep(decision.timeout_s)
         if decision.timeout_s is not None:
-            time.sleep(decision.timeout_s)
             return _error(504, "Gateway timeout (injected)")
         if decision.status is not None:
             resp = _error(decision.status, "Injected fault")
@@ -255,6 +308,7 @@ def install_instrumentation(
         return jsonify({"status": "reset"})
 
     app.register_blueprint(bp)
+    app.extensions[HOOK_KEY] = _EventedHook(app, calls, faults)
 
 
 # Young-generation threshold of the cyclic GC while a sandbox serves (CPython: 700).
@@ -303,17 +357,42 @@ class _ServingGc:
 serving_gc = _ServingGc()
 
 
-class SandboxServer:
-    """A WSGI app served by a threaded werkzeug server on loopback in a daemon thread,
-    with persistent HTTP/1.1 connections (``serving.KeepAliveHandler``); the cyclic
-    GC runs at a relaxed pace while any such server runs (``_ServingGc``)."""
+SERVERS = ("evented", "threaded")
+DEFAULT_SERVER = "evented"
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+
+class SandboxServer:
+    """A WSGI app served on loopback from a daemon thread with persistent HTTP/1.1
+    connections; the cyclic GC runs at a relaxed pace while any such server runs
+    (``_ServingGc``).
+
+    ``server="evented"`` (the default): one asyncio loop thread with httptools' parser,
+    injected latencies waited on timers (``sandbox/evented.py``). ``"threaded"``:
+    werkzeug's threaded server, one thread per connection (``serving.KeepAliveHandler``).
+    Both give the same answers; the evented one costs less CPU per call (the CT
+    sandbox under 300 calls/s on 32 connections with 20 ms latency: ~0.48 against
+    ~0.64 ms).
+    """
+
+    def __init__(
+        self,
+        app: Flask,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        server: str = DEFAULT_SERVER,
+    ) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=KeepAliveHandler
-        )
-        self._server.daemon_threads = True  # type: ignore[attr-defined]
+        self._server: Any
+        if server == "evented":
+            self._server = EventedServer(app, host, port)
+        elif server == "threaded":
+            self._server = make_server(
+                host, port, app, threaded=True, request_handler=KeepAliveHandler
+            )
+            self._server.daemon_threads = True
+        else:
+            raise ValueError(f"server must be one of {', '.join(SERVERS)}: {server!r}")
+        self.server = server
         self.host = host
         self.port = self._server.server_port
         self._thread = threading.Thread(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sandbox import defaults as d
-from sandbox.common import SandboxServer
+from sandbox.common import DEFAULT_SERVER, SandboxServer
 
 
 @dataclass
@@ -29,14 +29,18 @@ class Sandboxes:
 
 
 def start_sandboxes(
-    host: str = "127.0.0.1", ct_port: int = 0, fluent_port: int = 0
+    host: str = "127.0.0.1",
+    ct_port: int = 0,
+    fluent_port: int = 0,
+    server: str = DEFAULT_SERVER,
 ) -> Sandboxes:
-    """Serve both sandboxes in daemon threads (port 0 = any free port)."""
+    """Serve both sandboxes in daemon threads (port 0 = any free port) with
+    ``server`` ("evented" or "threaded": ``SandboxServer``)."""
     from sandbox.commercetools import create_app as create_ct
     from sandbox.fluent import create_app as create_fluent
 
-    ct = SandboxServer(create_ct(), host, ct_port).start()
-    fluent = SandboxServer(create_fluent(), host, fluent_port).start()
+    ct = SandboxServer(create_ct(), host, ct_port, server=server).start()
+    fluent = SandboxServer(create_fluent(), host, fluent_port, server=server).start()
     return Sandboxes(ct, fluent)
 
 
