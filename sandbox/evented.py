@@ -584,8 +584,8 @@ class _Connection(asyncio.Protocol):
         if content and not head_only:
             data += content
         self._write(data, close)
-        if _log.level == logging.NOTSET or _log.isEnabledFor(logging.INFO):
-            _AccessLine(self.peer, req).log_request(code)
+        # the access line (log_request skips it when werkzeug's logger drops INFO)
+        _AccessLine(self.peer, req).log_request(code)
 
     def _send_error(self, req: _Request) -> None:
         status = {400: "400 Bad Request", 413: "413 Request Entity Too Large"}.get(

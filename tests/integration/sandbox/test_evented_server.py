@@ -30,6 +30,7 @@ from sandbox.common import (
     SandboxServer,
     install_instrumentation,
 )
+from tests.support.wsgi_apps import fail_on_raw_path
 
 ENV_KEYS = (
     "REQUEST_METHOD",
@@ -107,15 +108,7 @@ def make_app() -> Flask:
         time.sleep(float(request.args.get("s", "0.5")))
         return "unblocked"
 
-    flask_wsgi = app.wsgi_app
-
-    def wsgi(environ: dict, start_response: Any) -> Any:
-        if environ["PATH_INFO"] == "/raw":
-            raise RuntimeError("an application error reaching the server")
-        return flask_wsgi(environ, start_response)
-
-    app.wsgi_app = wsgi  # type: ignore[method-assign]
-    return app
+    return fail_on_raw_path(app)
 
 
 def serve(kind: str) -> SandboxServer:

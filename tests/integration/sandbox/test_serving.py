@@ -1,25 +1,27 @@
-"""Persistent HTTP/1.1 connections of the sandboxes' server (sandbox/serving.py)."""
+"""Persistent HTTP/1.1 connections of the sandboxes' servers: the threaded one
+(sandbox/serving.py) and the evented one (sandbox/evented.py, the default)."""
 
 from __future__ import annotations
 
 import http.client
 import json
 from collections.abc import Iterator
-from typing import Any
 
+import flask
 import pytest
-from flask import Flask, request
+from flask import Flask
 
-from sandbox.common import SandboxServer
+from sandbox.common import SERVERS, SandboxServer
+from tests.support.wsgi_apps import fail_on_raw_path
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
+@pytest.fixture(scope="module", params=SERVERS)
+def server(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
     app = Flask("serving_test")
 
     @app.post("/echo")
     def echo() -> dict:
-        return {"body": request.get_data(as_text=True)}
+        return {"body": flask.request.get_data(as_text=True)}
 
     @app.post("/ignore")
     def ignore() -> tuple[str, int]:
@@ -33,15 +35,7 @@ def server() -> Iterator[SandboxServer]:
     def boom() -> str:
         raise RuntimeError("boom")
 
-    flask_wsgi = app.wsgi_app
-
-    def wsgi(environ: dict, start_response: Any) -> Any:
-        if environ["PATH_INFO"] == "/raw":
-            raise RuntimeError("an application error reaching the server")
-        return flask_wsgi(environ, start_response)
-
-    app.wsgi_app = wsgi  # type: ignore[method-assign]
-    srv = SandboxServer(app).start()
+    srv = SandboxServer(fail_on_raw_path(app), server=request.param).start()
     yield srv
     srv.stop()
 
