@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from connector.cache import TtlCache, make_cache
-from connector.clients.errors import ApiError, GraphQLError
+from connector.clients.errors import ApiError, ApiTimeout, GraphQLError
 from connector.errors import ConfigError
 from connector.modules.availability import mapping, queries
 from connector.modules.availability.options import AvailabilityOptions
@@ -148,17 +149,19 @@ class AvailabilityService:
     def _bounded(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Run ``call`` in the pool; wait at most the budget; map API failures."""
         budget = self.options.timeout_seconds
+        started = time.monotonic()
         future = self._pool.submit(call)
         try:
             return future.result(timeout=budget)
         except FutureTimeout:
             future.cancel()
-            log.warning("availability.fluent.timeout", extra={"budget": budget})
-            raise FluentUnavailable(
-                "fluent_timeout",
-                f"Fluent did not answer within {budget:g} s",
-                self.options.retry_after_seconds,
-            ) from None
+            raise self._budget_spent(budget) from None
+        except ApiTimeout as exc:
+            # the client's own timeouts equal the budget: when its read timeout fires
+            # before this wait's (they race by a few ms), the budget is just as spent
+            if time.monotonic() - started >= budget:
+                raise self._budget_spent(budget) from None
+            raise self._translate(exc) from None  # refused, reset: not a timeout
         except ApiError as exc:
             raise self._translate(exc) from None
         except mapping.UnknownLocation:
@@ -170,6 +173,14 @@ class AvailabilityService:
             raise FluentFailed(
                 f"unexpected answer from Fluent ({type(exc).__name__})"
             ) from None
+
+    def _budget_spent(self, budget: float) -> FluentUnavailable:
+        log.warning("availability.fluent.timeout", extra={"budget": budget})
+        return FluentUnavailable(
+            "fluent_timeout",
+            f"Fluent did not answer within {budget:g} s",
+            self.options.retry_after_seconds,
+        )
 
     def _translate(self, exc: ApiError) -> Exception:
         log.warning(
