@@ -71,7 +71,8 @@ class RedisBackend:
     def __init__(self, url: str) -> None:
         import redis
 
-        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self._errors = self.errors
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -84,6 +85,9 @@ class RedisBackend:
 
     def set(self, key: str, value: bytes, ttl: float) -> None:
         self.client.set(key, value, px=max(1, int(ttl * 1000)))
+
+    def delete(self, key: str) -> None:
+        self.client.delete(key)
 
     def clear(self, prefix: str) -> None:
         keys = list(self.client.scan_iter(match=f"{prefix}*", count=500))

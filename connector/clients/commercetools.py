@@ -208,21 +208,34 @@ class CommercetoolsClient(ApiClient):
         current: Resource | None = None,
         *,
         attempts: int = 3,
+        current_is_copy: bool = False,
     ) -> tuple[Resource, list[dict[str, Any]]]:
         """Build actions from the current resource and apply them; on 409 re-read and
-        rebuild (bounded). Returns the resource and the actions applied ([] = no-op)."""
+        rebuild (bounded). Returns the resource and the actions applied ([] = no-op).
+
+        ``current_is_copy``: ``current`` is a kept copy, maybe no longer current. An
+        update checks its version (409 if stale: re-read, not counted as an attempt);
+        no actions proves nothing about the current resource, so it is re-read and
+        built again before answering a no-op.
+        """
+        fresh = current is None or not current_is_copy
         resource = current if current is not None else self.get(resource_path)
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while True:
             actions = build(resource)
             if not actions:
-                return resource, []
+                if fresh:
+                    return resource, []
+                resource, fresh = self.get(resource_path), True
+                continue
             try:
                 return self.update(resource_path, resource["version"], actions), actions
             except ConcurrentModification:
-                if attempt == attempts:
-                    raise
-                resource = self.get(resource_path)
-        raise AssertionError("unreachable")
+                if fresh:
+                    attempt += 1
+                    if attempt >= attempts:
+                        raise
+                resource, fresh = self.get(resource_path), True
 
     def delete(self, resource_path: str, version: int) -> Resource:
         return self.request(

@@ -196,10 +196,15 @@ def update_order(
     order: dict[str, Any],
     build: Callable[[dict[str, Any]], list[dict[str, Any]]],
     setup: CtSetup,
+    *,
+    is_copy: bool = False,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """``update_with_retry`` on the order; a forgotten type/state -> TransientError."""
+    """``update_with_retry`` on the order; a forgotten type/state -> TransientError.
+    ``is_copy``: ``order`` is a kept copy (``order_cache``), not a fresh read."""
     try:
-        return ct.update_with_retry(order_path(order), build, current=order)
+        return ct.update_with_retry(
+            order_path(order), build, current=order, current_is_copy=is_copy
+        )
     except BadRequest as exc:
         if is_setup_error(exc):
             setup.invalidate()

@@ -20,3 +20,25 @@ def as_mapping(value: Any, name: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{name} must be a mapping, got {type(value).__name__}")
     return dict(value)
+
+
+CT_ORDER_CACHE_OPTION = "ct_order_cache_seconds"
+CT_ORDER_CACHE_SECONDS = 60.0
+CT_ORDER_CACHE_MAX = 3600.0
+
+
+def ct_order_cache_seconds(raw: Mapping[str, Any]) -> float:
+    """``modules.orders.ct_order_cache_seconds``: how long the last known copy of a CT
+    order is kept between the webhooks of one Fluent order (``order_cache``); 0 = off."""
+    value = raw.get(CT_ORDER_CACHE_OPTION, CT_ORDER_CACHE_SECONDS)
+    if value is None:
+        return CT_ORDER_CACHE_SECONDS
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(
+            f"modules.orders.{CT_ORDER_CACHE_OPTION}: must be a number of seconds"
+        )
+    if not 0 <= value <= CT_ORDER_CACHE_MAX:
+        raise ConfigError(
+            f"modules.orders.{CT_ORDER_CACHE_OPTION}: must be between 0 and {CT_ORDER_CACHE_MAX:.0f}"
+        )
+    return float(value)

@@ -1,17 +1,22 @@
-"""The Fluent order a webhook is about, and its commercetools order read under that
-order's write lock."""
+"""The Fluent order a webhook is about, and its commercetools order under that order's
+write lock (read, or the copy the previous update of the order left)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
+from connector.clients.commercetools import CommercetoolsClient
+from connector.clients.errors import NotFound
 from connector.context import Services
 from connector.errors import PermanentError
 from connector.fluent_orders.ct_orders import find_ct_order, ref_prefix
+from connector.fluent_orders.ct_types import CtSetup, update_order
 from connector.fluent_orders.fetch import fetch_order, order_key
+from connector.fluent_orders.order_cache import order_cache
 from connector.store.locks import resource_lock
+
+T = TypeVar("T")
 
 
 def load_fluent_order(
@@ -27,22 +32,85 @@ def load_fluent_order(
     return order
 
 
-@contextmanager
-def locked_ct_order(runtime: Services, order: Mapping[str, Any]) -> Iterator[dict]:
-    """``with locked_ct_order(runtime, order) as ct_order:`` read, decide and write.
+class CtOrderHandle:
+    """The CT order a ``with_ct_order`` block decides on, and its one way to write.
 
-    The block runs holding the write lock of the Fluent order's CT order
-    (``store.locks``), and ``ct_order`` is read after the lock is taken: the handlers
-    of one order's webhooks (fulfilment, consignment, status: sent together) take
-    turns from read to write instead of racing into 409s, each reading what the one
-    before wrote. The lock only saves work; the CT version on every update still
-    guards the write (a 409 re-reads and rebuilds). No order is a permanent error.
+    ``body`` is the order: a fresh read, or the copy the previous update of this order
+    left (``is_copy``). ``update(build, setup)`` is ``ct_types.update_order`` on it;
+    afterwards ``body`` is the order as commercetools answered (current, not a copy).
     """
-    with resource_lock(runtime.store, f"ct-order:{order['ref']}"):
-        ct_order = find_ct_order(runtime.ct(), order["ref"], ref_prefix(runtime.config))
-        if ct_order is None:
-            raise PermanentError(
-                f"no commercetools order for Fluent order {order['ref']} "
-                "(orderNumber without modules.orders.ref_prefix, or order id)"
-            )
-        yield ct_order
+
+    def __init__(self, ct: CommercetoolsClient, body: dict[str, Any], is_copy: bool):
+        self.ct = ct
+        self.body = body
+        self.is_copy = is_copy
+        # a decision on a copy stands only once a versioned write (or a fresh read)
+        # has confirmed it
+        self.settled = not is_copy
+
+    def update(
+        self, build: Callable[[dict[str, Any]], list[dict[str, Any]]], setup: CtSetup
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        updated, applied = update_order(
+            self.ct, self.body, build, setup, is_copy=self.is_copy
+        )
+        self.body, self.is_copy, self.settled = updated, False, True
+        return updated, applied
+
+
+def with_ct_order(
+    runtime: Services,
+    order: Mapping[str, Any],
+    work: Callable[[CtOrderHandle], T],
+) -> T:
+    """Run ``work(handle)`` on the Fluent order's CT order under its write lock.
+
+    The lock (``store.locks``) makes the handlers of one order's webhooks (fulfilment,
+    consignment, status: sent together) take turns from read to write instead of
+    racing into 409s, each starting from what the one before wrote. That is either a
+    fresh read or, when the lock is held and Redis is there, the copy the previous
+    update returned (``order_cache``): one commercetools read fewer. The copy is safe
+    because every update carries its version (a stale copy gets a 409 and is re-read);
+    a block that ends without a versioned write (nothing to change, an early return)
+    or meets a 404 runs once more on a fresh read, so no decision rests on the copy
+    alone. ``work`` must therefore be safe to run twice: it reads, decides and writes
+    only through ``handle.update``. No order is a permanent error.
+    """
+    ct = runtime.ct()
+    ref = str(order["ref"])
+    prefix = ref_prefix(runtime.config)
+    with resource_lock(runtime.store, f"ct-order:{ref}") as held:
+        cache = order_cache(runtime) if held else None
+        copy = cache.get(ref) if cache is not None else None
+        try:
+            if copy is not None:
+                handle = CtOrderHandle(ct, copy, is_copy=True)
+                try:
+                    result = work(handle)
+                except NotFound:
+                    if not handle.is_copy:
+                        raise
+                    handle.settled = False  # the copy's order is gone: read again
+                if not handle.settled:
+                    handle = CtOrderHandle(ct, _read(ct, ref, prefix), is_copy=False)
+                    result = work(handle)
+            else:
+                handle = CtOrderHandle(ct, _read(ct, ref, prefix), is_copy=False)
+                result = work(handle)
+        except BaseException:
+            if cache is not None:
+                cache.drop(ref)
+            raise
+        if cache is not None:
+            cache.put(ref, handle.body)
+        return result
+
+
+def _read(ct: CommercetoolsClient, ref: str, prefix: str) -> dict[str, Any]:
+    ct_order = find_ct_order(ct, ref, prefix)
+    if ct_order is None:
+        raise PermanentError(
+            f"no commercetools order for Fluent order {ref} "
+            "(orderNumber without modules.orders.ref_prefix, or order id)"
+        )
+    return ct_order

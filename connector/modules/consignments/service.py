@@ -21,9 +21,12 @@ from connector.fluent_orders.ct_types import (
     ct_setup,
     field_def,
     type_draft,
-    update_order,
 )
-from connector.fluent_orders.pair import load_fluent_order, locked_ct_order
+from connector.fluent_orders.pair import (
+    CtOrderHandle,
+    load_fluent_order,
+    with_ct_order,
+)
 from connector.modules.consignments.actions import FieldNames, delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
@@ -118,7 +121,9 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     )
     order = load_fluent_order(runtime, ctx.payload, consignments=True)
     ct = runtime.ct()
-    with locked_ct_order(runtime, order) as ct_order:
+
+    def work(handle: CtOrderHandle) -> dict[str, Any]:
+        ct_order = handle.body
         result: dict[str, Any] = {
             "fluentOrder": order["ref"],
             "ctOrder": ct_order["id"],
@@ -133,7 +138,6 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         if not plans:
             return {**result, "actions": []}
         if not ct_order.get("shippingInfo"):
-            log.warning("consignments.order.no_shipping_info", extra=dict(result))
             return {**result, "actions": [], "skipped": "no_shipping_info"}
         profile = profile_of(runtime.config)
         parcel, delivery = setup.ensure_types(
@@ -149,16 +153,22 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         )
         parcel_type, delivery_type = parcel.id, delivery.id
         names = field_names(profile)
-        updated, applied = update_order(
-            ct,
-            ct_order,
+        updated, applied = handle.update(
             lambda current: delivery_actions(
                 current, plans, delivery_type, parcel_type, names
             ),
             setup,
         )
-    return {
-        **result,
-        "actions": [a["action"] for a in applied],
-        "version": updated.get("version"),
-    }
+        return {
+            **result,
+            "actions": [a["action"] for a in applied],
+            "version": updated.get("version"),
+        }
+
+    outcome = with_ct_order(runtime, order, work)
+    if outcome.get("skipped") == "no_shipping_info":
+        log.warning(
+            "consignments.order.no_shipping_info",
+            extra={k: outcome[k] for k in ("fluentOrder", "ctOrder", "consignments")},
+        )
+    return outcome

@@ -24,10 +24,13 @@ from connector.fluent_orders.ct_types import (
     ct_setup,
     field_def,
     type_draft,
-    update_order,
 )
 from connector.fluent_orders.fetch import location_names
-from connector.fluent_orders.pair import load_fluent_order, locked_ct_order
+from connector.fluent_orders.pair import (
+    CtOrderHandle,
+    load_fluent_order,
+    with_ct_order,
+)
 from connector.modules.fulfilments.mapping import (
     FIELD_NAMES,
     FIELDS,
@@ -111,8 +114,10 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             for role in ("filled", "rejected")
         }
         state_ids["initial"] = setup.ensure_state(ct, INITIAL_STATE_KEY)
-    report: dict[str, Any] = {}
-    with locked_ct_order(runtime, order) as ct_order:
+
+    def work(handle: CtOrderHandle) -> dict[str, Any]:
+        ct_order = handle.body
+        report: dict[str, Any] = {}
         match = match_line_items(ct_order, order["items"])
         progress = line_progress(order, match)
 
@@ -149,23 +154,26 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
                     )
             return actions
 
-        updated, applied = update_order(ct, ct_order, build, setup)
-    if report.get("skipped"):
+        updated, applied = handle.update(build, setup)
+        return {
+            "fluentOrder": order["ref"],
+            "ctOrder": ct_order["id"],
+            "mode": mode,
+            "lines": len(progress),
+            "unmatchedItems": len(order["items"]) - len(match),
+            "actions": [a["action"] for a in applied],
+            "skippedLines": report.get("skipped", []),
+            "staleLines": report.get("stale", []),
+            "version": updated.get("version"),
+        }
+
+    result = with_ct_order(runtime, order, work)
+    if result["skippedLines"]:
         log.warning(
             "fulfilments.line_item.foreign_type",
-            extra={"ct_order": ct_order["id"], "lines": len(report["skipped"])},
+            extra={"ct_order": result["ctOrder"], "lines": len(result["skippedLines"])},
         )
-    return {
-        "fluentOrder": order["ref"],
-        "ctOrder": ct_order["id"],
-        "mode": mode,
-        "lines": len(progress),
-        "unmatchedItems": len(order["items"]) - len(match),
-        "actions": [a["action"] for a in applied],
-        "skippedLines": report.get("skipped", []),
-        "staleLines": report.get("stale", []),
-        "version": updated.get("version"),
-    }
+    return result
 
 
 def _custom_actions(

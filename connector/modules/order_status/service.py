@@ -24,10 +24,13 @@ from connector.fluent_orders.ct_types import (
     ct_setup,
     field_def,
     type_draft,
-    update_order,
 )
 from connector.fluent_orders.ordering import Watermark, newest
-from connector.fluent_orders.pair import load_fluent_order, locked_ct_order
+from connector.fluent_orders.pair import (
+    CtOrderHandle,
+    load_fluent_order,
+    with_ct_order,
+)
 from connector.modules.order_status.fluent_settings import (
     load_mappings,
 )
@@ -114,9 +117,10 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     incoming = Watermark(order.get("status"), order.get("updatedOn"))
     type_key = options.order_type_key
     our_type = setup.ensure_type(ct, order_type_draft(type_key)) if type_key else None
-    verdict: dict[str, Any] = {}
 
-    with locked_ct_order(runtime, order) as ct_order:
+    def work(handle: CtOrderHandle) -> dict[str, Any]:
+        ct_order = handle.body
+        verdict: dict[str, Any] = {}
         # read under the order's lock: the mark the previous status update stored
         stored = watermarks.lookup(runtime.store, order["ref"])
         stored_mark = Watermark(stored.status, stored.updated_on) if stored else None
@@ -138,7 +142,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
                 actions += watermark_actions(current, incoming, our_type, other_fields)
             return actions
 
-        updated, applied_actions = update_order(ct, ct_order, build, setup)
+        updated, applied_actions = handle.update(build, setup)
         if not verdict.get("stale"):
             watermarks.save(
                 runtime.store,
@@ -146,17 +150,20 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
                     order["ref"], ct_order["id"], incoming.status, incoming.updated_on
                 ),
             )
-    if verdict.get("stale"):
+        return {
+            "fluentOrder": order["ref"],
+            "ctOrder": ct_order["id"],
+            "fluentStatus": order.get("status"),
+            "actions": [a["action"] for a in applied_actions],
+            "stale": verdict.get("stale"),
+            "mappings": dict(mappings.sources),
+            "version": updated.get("version"),
+        }
+
+    result = with_ct_order(runtime, order, work)
+    if result["stale"]:
         log.info(
             "order_status.update.stale",
-            extra={"fluent_order": order["ref"], "ct_order": ct_order["id"]},
+            extra={"fluent_order": order["ref"], "ct_order": result["ctOrder"]},
         )
-    return {
-        "fluentOrder": order["ref"],
-        "ctOrder": ct_order["id"],
-        "fluentStatus": order.get("status"),
-        "actions": [a["action"] for a in applied_actions],
-        "stale": verdict.get("stale"),
-        "mappings": dict(mappings.sources),
-        "version": updated.get("version"),
-    }
+    return result

@@ -12,6 +12,10 @@ from typing import Any
 
 from connector.errors import ConfigError
 from connector.fluent_customers.options import text
+from connector.fluent_orders.options import (
+    CT_ORDER_CACHE_SECONDS,
+    ct_order_cache_seconds,
+)
 from connector.options import field_names, reject_unknown
 
 SECTION = "modules.orders"
@@ -49,6 +53,8 @@ class OrderOptions:
     card_type_field: str | None = None
     sync_info_channel: str | None = None
     number_first_countries: frozenset[str] = NUMBER_FIRST_COUNTRIES
+    # read by the Fluent -> CT order modules (connector.fluent_orders.order_cache)
+    ct_order_cache_seconds: float = CT_ORDER_CACHE_SECONDS
     # set from the field profile (connector.ct_fields), not from the YAML section
     profile_pickup_field: str | None = None
 
@@ -74,6 +80,8 @@ class OrderOptions:
             if name in raw:
                 value = raw[name]
                 out[name] = None if value in (None, "") else text(value, name, SECTION)
+        if "ct_order_cache_seconds" in raw:
+            out["ct_order_cache_seconds"] = ct_order_cache_seconds(raw)
         if "shipping_methods" in raw:
             out["shipping_methods"] = _shipping_methods(raw["shipping_methods"])
         if "transaction_types" in raw:

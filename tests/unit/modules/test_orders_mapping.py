@@ -305,3 +305,18 @@ def test_delivery_address_clips_to_fluent_limits():
 def test_bad_options_name_the_setting(raw, problem):
     with pytest.raises(ConfigError, match=problem):
         OrderOptions.from_mapping(raw)
+
+
+def test_ct_order_cache_seconds_is_an_option_of_the_orders_section() -> None:
+    assert OrderOptions().ct_order_cache_seconds == 60.0
+    assert (
+        OrderOptions.from_mapping({"ct_order_cache_seconds": 0}).ct_order_cache_seconds
+        == 0.0
+    )
+    assert (
+        OrderOptions.from_mapping({"ct_order_cache_seconds": 5}).ct_order_cache_seconds
+        == 5.0
+    )
+    for bad in ("60", True, -1, 3601):
+        with pytest.raises(ConfigError, match="modules.orders.ct_order_cache_seconds"):
+            OrderOptions.from_mapping({"ct_order_cache_seconds": bad})

@@ -1,0 +1,192 @@
+"""The copy of a CT order that one webhook's update leaves for the next webhook of the
+same order (connector.fluent_orders.order_cache, pair.with_ct_order): it saves the
+read, and never lets a decision rest on a copy that is no longer current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+from test_order_lifecycle_support import Scenario
+
+from connector.fluent_orders.ct_types import ct_setup
+from connector.fluent_orders.order_cache import CtOrderCache, order_cache
+from connector.fluent_orders.pair import CtOrderHandle, with_ct_order
+
+BY_NUMBER = "GET /<project_key>/orders/order-number=<number>"
+BY_ID = "GET /<project_key>/orders/<res_id>"
+UPDATE = "POST /<project_key>/orders/<res_id>"
+
+
+@pytest.fixture
+def scenario(connected) -> Scenario:
+    if connected.stack.backend != "postgres":
+        pytest.skip("the copy is kept only under the PostgreSQL order lock, in Redis")
+    return Scenario(connected)
+
+
+def _seed(scenario: Scenario, number: str) -> dict[str, Any]:
+    order = scenario.seed(number, notify_received=False)
+    scenario.settle()
+    scenario.ct_control("DELETE", "/calls")
+    return order
+
+
+def _calls(scenario: Scenario) -> dict[str, int]:
+    counts = scenario.ct_control("GET", "/calls").json()["counts"]
+    return {k: counts.get(k, 0) for k in (BY_NUMBER, BY_ID, UPDATE)}
+
+
+def _set_state(runtime: Any, state: str, seen: list[dict[str, Any]] | None = None):
+    """A handler's work: move the order to ``state`` (no action when it is there)."""
+
+    def work(handle: CtOrderHandle) -> dict[str, Any]:
+        if seen is not None:
+            seen.append({"is_copy": handle.is_copy, "version": handle.body["version"]})
+
+        def build(current: dict[str, Any]) -> list[dict[str, Any]]:
+            if current.get("shipmentState") == state:
+                return []
+            return [{"action": "changeShipmentState", "shipmentState": state}]
+
+        updated, applied = handle.update(build, ct_setup(runtime.caches))
+        return {"version": updated["version"], "actions": len(applied)}
+
+    return work
+
+
+def test_the_next_webhook_of_an_order_starts_from_the_copy(scenario) -> None:
+    runtime = scenario.connected.runtime
+    order = _seed(scenario, "CT-COPY-1")
+    ref = {"ref": "CT-COPY-1"}
+    seen: list[dict[str, Any]] = []
+    first = with_ct_order(runtime, ref, _set_state(runtime, "Pending", seen))
+    second = with_ct_order(runtime, ref, _set_state(runtime, "Ready", seen))
+    third = with_ct_order(runtime, ref, _set_state(runtime, "Shipped", seen))
+    assert [first["actions"], second["actions"], third["actions"]] == [1, 1, 1]
+    assert third["version"] == order["version"] + 3
+    # one read for three updates: the 2nd and 3rd started from the copy
+    assert _calls(scenario) == {BY_NUMBER: 1, BY_ID: 0, UPDATE: 3}
+    assert [s["is_copy"] for s in seen] == [False, True, True]
+    assert scenario.order("CT-COPY-1")["shipmentState"] == "Shipped"
+
+
+def test_a_copy_changed_behind_our_back_is_refused_and_read_again(scenario) -> None:
+    runtime = scenario.connected.runtime
+    _seed(scenario, "CT-COPY-2")
+    ref = {"ref": "CT-COPY-2"}
+    with_ct_order(runtime, ref, _set_state(runtime, "Pending"))
+    # someone else (the merchant center, another app) moves the order on
+    current = scenario.order("CT-COPY-2")
+    scenario.ct.update(
+        f"orders/{current['id']}",
+        current["version"],
+        [{"action": "changeShipmentState", "shipmentState": "Delayed"}],
+    )
+    scenario.ct_control("DELETE", "/calls")
+    result = with_ct_order(runtime, ref, _set_state(runtime, "Ready"))
+    # the copy's version got a 409 (a POST that added no version), then one re-read
+    assert _calls(scenario) == {BY_NUMBER: 0, BY_ID: 1, UPDATE: 2}
+    after = scenario.order("CT-COPY-2")
+    assert after["shipmentState"] == "Ready"
+    assert result["version"] == current["version"] + 2
+
+
+def test_no_change_on_a_copy_is_confirmed_on_a_fresh_read(scenario) -> None:
+    runtime = scenario.connected.runtime
+    _seed(scenario, "CT-COPY-3")
+    ref = {"ref": "CT-COPY-3"}
+    with_ct_order(runtime, ref, _set_state(runtime, "Ready"))
+    # behind our back the order leaves Ready: the copy still says Ready
+    current = scenario.order("CT-COPY-3")
+    scenario.ct.update(
+        f"orders/{current['id']}",
+        current["version"],
+        [{"action": "changeShipmentState", "shipmentState": "Backorder"}],
+    )
+    scenario.ct_control("DELETE", "/calls")
+    result = with_ct_order(runtime, ref, _set_state(runtime, "Ready"))
+    # on the copy there was nothing to do; the fresh read showed otherwise
+    assert result["actions"] == 1
+    assert _calls(scenario) == {BY_NUMBER: 0, BY_ID: 1, UPDATE: 1}
+    assert scenario.order("CT-COPY-3")["shipmentState"] == "Ready"
+    # and a real no-op: one fresh read, no write
+    scenario.ct_control("DELETE", "/calls")
+    assert with_ct_order(runtime, ref, _set_state(runtime, "Ready"))["actions"] == 0
+    assert _calls(scenario) == {BY_NUMBER: 0, BY_ID: 1, UPDATE: 0}
+
+
+def test_a_block_that_returns_without_writing_decides_again_on_a_fresh_read(
+    scenario,
+) -> None:
+    runtime = scenario.connected.runtime
+    _seed(scenario, "CT-COPY-4")
+    ref = {"ref": "CT-COPY-4"}
+    with_ct_order(runtime, ref, _set_state(runtime, "Pending"))
+    runs: list[bool] = []
+
+    def early_return(handle: CtOrderHandle) -> str:
+        runs.append(handle.is_copy)
+        return "nothing to write"
+
+    scenario.ct_control("DELETE", "/calls")
+    assert with_ct_order(runtime, ref, early_return) == "nothing to write"
+    assert runs == [True, False]
+    assert _calls(scenario) == {BY_NUMBER: 1, BY_ID: 0, UPDATE: 0}
+
+
+def test_a_copy_of_an_order_that_is_gone_is_read_again(scenario) -> None:
+    runtime = scenario.connected.runtime
+    _seed(scenario, "CT-COPY-5")
+    ref = {"ref": "CT-COPY-5"}
+    with_ct_order(runtime, ref, _set_state(runtime, "Pending"))
+    cache = order_cache(runtime)
+    assert cache is not None
+    stale = cache.get("CT-COPY-5")
+    assert stale is not None
+    cache.put("CT-COPY-5", {**stale, "id": "00000000-0000-0000-0000-000000000000"})
+    result = with_ct_order(runtime, ref, _set_state(runtime, "Ready"))
+    assert result["actions"] == 1
+    assert scenario.order("CT-COPY-5")["shipmentState"] == "Ready"
+
+
+def test_a_failed_block_drops_the_copy(scenario) -> None:
+    runtime = scenario.connected.runtime
+    _seed(scenario, "CT-COPY-6")
+    ref = {"ref": "CT-COPY-6"}
+    with_ct_order(runtime, ref, _set_state(runtime, "Pending"))
+    cache = order_cache(runtime)
+    assert cache is not None and cache.get("CT-COPY-6") is not None
+
+    def fails(handle: CtOrderHandle) -> None:
+        raise RuntimeError("the handler broke")
+
+    with pytest.raises(RuntimeError):
+        with_ct_order(runtime, ref, fails)
+    assert cache.get("CT-COPY-6") is None
+
+
+def test_the_copy_in_redis_is_encrypted_and_expires(scenario) -> None:
+    runtime = scenario.connected.runtime
+    order = _seed(scenario, "CT-COPY-7")
+    with_ct_order(runtime, {"ref": "CT-COPY-7"}, _set_state(runtime, "Pending"))
+    cache = order_cache(runtime)
+    assert isinstance(cache, CtOrderCache)
+    client = redis.Redis.from_url(runtime.config.redis_url)
+    raw = client.get(cache.key("CT-COPY-7"))
+    assert raw is not None
+    for secret in ("CT-COPY-7", order["customerEmail"], order["id"]):
+        assert secret.encode() not in raw
+    assert 0 < client.pttl(cache.key("CT-COPY-7")) <= cache.ttl * 1000
+    # another secret (rotated) cannot read it: a miss, not an error
+    other = CtOrderCache(
+        cache.backend,
+        "another-secret",
+        "x",
+        cache.ttl,
+        prefix=runtime.config.redis_key_prefix,
+    )
+    other.prefix = cache.prefix
+    assert other.get("CT-COPY-7") is None
+    assert cache.get("CT-COPY-7")["shipmentState"] == "Pending"
