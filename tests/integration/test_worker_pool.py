@@ -10,6 +10,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -235,4 +236,59 @@ def test_soft_time_limit_stops_a_hung_call_under_the_pool(
     text = log.read_text()
     assert "Hard time limit" not in text
     assert "WorkerLostError" not in text
+    runtime.store.dispose()
+
+
+def test_task_events_reach_flower_in_batches(pool_env, ct_sandbox, tmp_path) -> None:
+    """Flower sees every task's received/started/succeeded events from the Procfile's
+    worker; they arrive as ``task.multi`` messages of several events, not one each."""
+    if "REDIS_URL" not in pool_env:
+        pytest.skip("the event loop (and its batching) runs with a Redis broker")
+    seed(
+        ct_sandbox.url,
+        {"categories": [{"key": f"e{i}", "name": {"en": f"E{i}"}} for i in range(8)]},
+    )
+    runtime = runtime_for(pool_env)
+    celery = runtime.celery
+    assert celery is not None
+    events: list[dict] = []
+    messages_in: list[int] = []
+
+    class Counting(celery.events.Receiver):  # type: ignore[name-defined,misc]
+        def _receive(self, body, message, *args, **kwargs):
+            messages_in.append(len(body) if isinstance(body, list) else 1)
+            return super()._receive(body, message, *args, **kwargs)
+
+    with celery.connection_for_read() as conn:
+        receiver = Counting(conn, handlers={"*": events.append}, app=celery)
+        capture = threading.Thread(
+            target=lambda: receiver.capture(limit=None, timeout=None, wakeup=False),
+            daemon=True,
+        )
+        capture.start()
+        time.sleep(0.5)  # the receiver's queue is bound before the worker sends
+        with worker_process(pool_env, tmp_path / "worker.log"):
+            assert poll(runtime)["accepted"] == 8
+            wait(
+                lambda: (
+                    len({e["uuid"] for e in events if e["type"] == "task-succeeded"})
+                    == 8
+                ),
+                30,
+                "8 task-succeeded events",
+            )
+        receiver.should_stop = True
+        capture.join(timeout=5)
+    kinds = {}
+    for e in events:
+        if e["type"].startswith("task-"):
+            kinds.setdefault(e["uuid"], set()).add(e["type"])
+    assert len(kinds) == 8
+    assert all(
+        {"task-received", "task-started", "task-succeeded"} <= k for k in kinds.values()
+    ), kinds
+    task_events = sum(len(k) for k in kinds.values())
+    # batched: far fewer broker messages than events (Celery's own flush sends
+    # one message per loop tick, which for 8 quick tasks is close to one per event)
+    assert len(messages_in) < task_events / 2, (len(messages_in), task_events)
     runtime.store.dispose()
