@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -64,37 +64,34 @@ class CtOrderCache:
     def key(self, fluent_ref: str) -> str:
         return self.prefix + fluent_ref
 
-    def get(self, fluent_ref: str) -> dict[str, Any] | None:
-        """The copy stored for the Fluent order ``fluent_ref``, or None."""
+    def get(self, fluent_ref: str) -> Copies:
+        """The copies kept for the Fluent order ``fluent_ref`` (empty when none)."""
         key = self.key(fluent_ref)
         try:
             raw = self.backend.get(key)
         except self.backend.errors as exc:
             self._failed("cache.get.failed", exc)
-            return None
+            return Copies()
         if raw is None or len(raw) <= _NONCE:
             metrics.CACHE.labels(NAME, "miss").inc()
-            return None
+            return Copies()
         try:
             plain = self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], key.encode())
-            body = orjson.loads(plain)
-        except (InvalidTag, orjson.JSONDecodeError):
+            copies = Copies.from_json(orjson.loads(plain))
+        except (InvalidTag, orjson.JSONDecodeError, TypeError, ValueError):
             # another secret (rotated) or a foreign value: not ours to use
             metrics.CACHE.labels(NAME, "miss").inc()
-            return None
-        if not isinstance(body, dict) or not isinstance(body.get("version"), int):
-            metrics.CACHE.labels(NAME, "miss").inc()
-            return None
+            return Copies()
         metrics.CACHE.labels(NAME, "hit").inc()
-        return body
+        return copies
 
-    def put(self, fluent_ref: str, body: Mapping[str, Any]) -> None:
-        """Keep ``body`` (an order as commercetools returned it) for ``ttl`` seconds."""
-        if not isinstance(body.get("version"), int) or not body.get("id"):
-            return
+    def put(self, fluent_ref: str, copies: Copies) -> None:
+        """Keep ``copies`` for ``ttl`` seconds (nothing to keep drops the entry)."""
         try:
-            plain = orjson.dumps(body)
+            plain = orjson.dumps(copies.to_json()) if not copies.empty else None
         except TypeError:  # e.g. an integer beyond 64 bits: keep nothing
+            plain = None
+        if plain is None:
             self.drop(fluent_ref)
             return
         key = self.key(fluent_ref)
@@ -114,6 +111,67 @@ class CtOrderCache:
     def _failed(self, event: str, exc: Exception) -> None:
         metrics.CACHE.labels(NAME, "error").inc()
         log.warning(event, extra={"cache": NAME, "error": repr(exc)})
+
+
+Parts = tuple[bool, bool]  # fetch_order's (fulfilments, consignments)
+
+
+@dataclass
+class Copies:
+    """What one Fluent order's last handler left: the CT order as its update returned
+    it, and the Fluent order it read with the parts it asked for and its ``mark``.
+
+    ``mark`` is the inbound message sequence's value read before that Fluent read
+    started (``messages.sequence_mark``): every message with an id up to it was stored
+    before the read, so the read already shows what those webhooks announced.
+    """
+
+    ct: dict[str, Any] | None = None
+    fluent: dict[str, Any] | None = None
+    fluent_parts: Parts = (False, False)
+    fluent_mark: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.ct is None and self.fluent is None
+
+    def fluent_for(self, message_id: int, parts: Parts) -> dict[str, Any] | None:
+        """The kept Fluent order if it was read after message ``message_id`` was
+        stored and has every part asked for; else None (read it again)."""
+        if self.fluent is None or self.fluent_mark is None:
+            return None
+        if message_id > self.fluent_mark:
+            return None
+        if any(
+            want and not have
+            for want, have in zip(parts, self.fluent_parts, strict=True)
+        ):
+            return None
+        return self.fluent
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ct": self.ct,
+            "fluent": self.fluent,
+            "parts": list(self.fluent_parts),
+            "mark": self.fluent_mark,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> Copies:
+        if not isinstance(value, dict):
+            raise ValueError("not a mapping")
+        ct, fluent, mark = value.get("ct"), value.get("fluent"), value.get("mark")
+        parts = value.get("parts") or [False, False]
+        if ct is not None and not (
+            isinstance(ct, dict) and isinstance(ct.get("version"), int) and ct.get("id")
+        ):
+            raise ValueError("not a commercetools order")
+        if fluent is not None and not isinstance(fluent, dict):
+            raise ValueError("not a Fluent order")
+        if mark is not None and not isinstance(mark, int):
+            raise ValueError("not a mark")
+        return cls(ct, fluent, (bool(parts[0]), bool(parts[1])), mark)
 
 
 def order_cache(runtime: Services) -> CtOrderCache | None:

@@ -1,9 +1,9 @@
-"""The Fluent order a webhook is about, and its commercetools order under that order's
-write lock (read, or the copy the previous update of the order left)."""
+"""The Fluent order a webhook is about and its commercetools order, under that order's
+write lock: read, or what the previous handler of the order left (``order_cache``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from connector.clients.commercetools import CommercetoolsClient
@@ -12,28 +12,17 @@ from connector.context import Services
 from connector.errors import PermanentError
 from connector.fluent_orders.ct_orders import find_ct_order, ref_prefix
 from connector.fluent_orders.ct_types import CtSetup, update_order
-from connector.fluent_orders.fetch import fetch_order, order_key
-from connector.fluent_orders.order_cache import order_cache
+from connector.fluent_orders.fetch import OrderKey, fetch_order, order_key
+from connector.fluent_orders.order_cache import Copies, Parts, order_cache
+from connector.models import InboundMessage
 from connector.store.locks import resource_lock
+from connector.store.messages import sequence_mark
 
 T = TypeVar("T")
 
 
-def load_fluent_order(
-    runtime: Services, payload: Mapping[str, Any], **parts: bool
-) -> dict[str, Any]:
-    """The Fluent order of a webhook payload; ``parts`` are ``fetch_order``'s flags
-    (``fulfilments``, ``consignments``). Missing is a permanent error: retrying cannot
-    make it appear, a replay after the fix can."""
-    key = order_key(payload)
-    order = fetch_order(runtime.fluent(), key, **parts)
-    if order is None:
-        raise PermanentError(f"Fluent has no order with {key.describe()}")
-    return order
-
-
 class CtOrderHandle:
-    """The CT order a ``with_ct_order`` block decides on, and its one way to write.
+    """The CT order a ``with_order`` block decides on, and its one way to write.
 
     ``body`` is the order: a fresh read, or the copy the previous update of this order
     left (``is_copy``). ``update(build, setup)`` is ``ct_types.update_order`` on it;
@@ -58,52 +47,109 @@ class CtOrderHandle:
         return updated, applied
 
 
-def with_ct_order(
+def with_order(
     runtime: Services,
-    order: Mapping[str, Any],
-    work: Callable[[CtOrderHandle], T],
+    message: InboundMessage,
+    work: Callable[[dict[str, Any], CtOrderHandle], T],
+    *,
+    fulfilments: bool = False,
+    consignments: bool = False,
 ) -> T:
-    """Run ``work(handle)`` on the Fluent order's CT order under its write lock.
+    """Run ``work(fluent_order, handle)`` for the order a Fluent webhook is about,
+    under that order's write lock; ``fulfilments``/``consignments`` are the parts of
+    the Fluent order ``work`` needs (``fetch_order``'s flags).
 
-    The lock (``store.locks``) makes the handlers of one order's webhooks (fulfilment,
-    consignment, status: sent together) take turns from read to write instead of
-    racing into 409s, each starting from what the one before wrote. That is either a
-    fresh read or, when the lock is held and Redis is there, the copy the previous
-    update returned (``order_cache``): one commercetools read fewer. The copy is safe
-    because every update carries its version (a stale copy gets a 409 and is re-read);
-    a block that ends without a versioned write (nothing to change, an early return)
-    or meets a 404 runs once more on a fresh read, so no decision rests on the copy
-    alone. ``work`` must therefore be safe to run twice: it reads, decides and writes
-    only through ``handle.update``. No order is a permanent error.
+    The lock (``store.locks``, named by the order ref the webhook carries) makes the
+    handlers of one order's webhooks (fulfilment, consignment, status: sent together)
+    take turns instead of racing into 409s, each starting from what the one before
+    left. With the lock held and Redis there (``order_cache``) that is:
+
+    - the Fluent order the previous handler read, when that read started after this
+      message was stored (``Copies.fluent_for``: it shows what this webhook
+      announced) and has the parts asked for; else it is read, with the parts every
+      enabled order module needs, so the next handler can use it;
+    - the CT order as the previous update returned it. Every update carries its
+      version, so a copy someone has changed since gets a 409 and is re-read; a
+      block that ends without a versioned write (nothing to change, an early return)
+      or meets a 404 runs once more on a fresh read, so no decision rests on the copy
+      alone. ``work`` must therefore be safe to run twice: it reads, decides and
+      writes only through ``handle.update``.
+
+    A webhook that names the order only by id is read first (the lock's name is its
+    ref). No Fluent order, or no CT order, is a permanent error.
     """
-    ct = runtime.ct()
-    ref = str(order["ref"])
-    prefix = ref_prefix(runtime.config)
+    key = order_key(message.payload)
+    wanted: Parts = (fulfilments, consignments)
+    early = None
+    if key.ref:
+        ref = key.ref
+    else:
+        early = _load(runtime, key, wanted)
+        ref = str(early["ref"])
     with resource_lock(runtime.store, f"ct-order:{ref}") as held:
         cache = order_cache(runtime) if held else None
-        copy = cache.get(ref) if cache is not None else None
+        copies = cache.get(ref) if cache is not None else Copies()
+        order = early or copies.fluent_for(message.id, wanted)
+        if order is None:
+            parts = _shared_parts(runtime, wanted) if cache is not None else wanted
+            mark = sequence_mark(runtime.store) if cache is not None else None
+            order = _load(runtime, key, parts)
+            copies.fluent, copies.fluent_parts, copies.fluent_mark = order, parts, mark
+        fluent_order = order
         try:
-            if copy is not None:
-                handle = CtOrderHandle(ct, copy, is_copy=True)
-                try:
-                    result = work(handle)
-                except NotFound:
-                    if not handle.is_copy:
-                        raise
-                    handle.settled = False  # the copy's order is gone: read again
-                if not handle.settled:
-                    handle = CtOrderHandle(ct, _read(ct, ref, prefix), is_copy=False)
-                    result = work(handle)
-            else:
-                handle = CtOrderHandle(ct, _read(ct, ref, prefix), is_copy=False)
-                result = work(handle)
+            handle, result = _on_ct_order(
+                runtime, str(order["ref"]), copies.ct, lambda h: work(fluent_order, h)
+            )
         except BaseException:
             if cache is not None:
                 cache.drop(ref)
             raise
         if cache is not None:
-            cache.put(ref, handle.body)
+            copies.ct = handle.body
+            cache.put(ref, copies)
         return result
+
+
+def _on_ct_order(
+    runtime: Services,
+    fluent_ref: str,
+    copy: dict[str, Any] | None,
+    work: Callable[[CtOrderHandle], T],
+) -> tuple[CtOrderHandle, T]:
+    ct = runtime.ct()
+    prefix = ref_prefix(runtime.config)
+    if copy is not None:
+        handle = CtOrderHandle(ct, copy, is_copy=True)
+        try:
+            result = work(handle)
+        except NotFound:
+            if not handle.is_copy:
+                raise
+            handle.settled = False  # the copy's order is gone: read again
+        if handle.settled:
+            return handle, result
+    handle = CtOrderHandle(ct, _read(ct, fluent_ref, prefix), is_copy=False)
+    return handle, work(handle)
+
+
+def _load(runtime: Services, key: OrderKey, parts: Parts) -> dict[str, Any]:
+    """The Fluent order. Missing is a permanent error: retrying cannot make it
+    appear, a replay after the fix can."""
+    order = fetch_order(
+        runtime.fluent(), key, fulfilments=parts[0], consignments=parts[1]
+    )
+    if order is None:
+        raise PermanentError(f"Fluent has no order with {key.describe()}")
+    return order
+
+
+def _shared_parts(runtime: Services, wanted: Parts) -> Parts:
+    """The parts any enabled order module needs: one read can serve them all."""
+    enabled = set(runtime.config.modules)
+    return (
+        wanted[0] or "fulfilments" in enabled or "consignments" in enabled,
+        wanted[1] or "consignments" in enabled,
+    )
 
 
 def _read(ct: CommercetoolsClient, ref: str, prefix: str) -> dict[str, Any]:

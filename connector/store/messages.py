@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Table, and_, bindparam, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, literal, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.models import InboundMessage, utcnow
@@ -389,3 +389,24 @@ def failed_between(
             .limit(limit)
         ).all()
     return [(r[0], r[1], r[2]) for r in rows], int(total)
+
+
+# The last id the message sequence handed out, or one less before its first: an id
+# up to it belongs to a message whose INSERT had started when this was read. Read
+# with the sequence's own name (a serial column's, created by the first migration).
+_SEQUENCE_MARK = text(
+    "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
+    " FROM inbound_messages_id_seq"
+)
+
+
+def sequence_mark(store: Store) -> int | None:
+    """Every message with an id up to this had been stored (or was being stored) when
+    it was read: a Fluent read started after it shows what their webhooks announced
+    (``fluent_orders.order_cache.Copies``). Sequences are not transactional, so this
+    is the newest value whatever the snapshot; the default sequence cache of 1 keeps
+    ids in the order their INSERTs ran. None on SQLite (no sequence)."""
+    if store.dialect != "postgresql":
+        return None
+    value = driver.run(store, _SEQUENCE_MARK, {}, driver.first_column)
+    return int(value) if value is not None else None

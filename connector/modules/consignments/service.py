@@ -22,11 +22,7 @@ from connector.fluent_orders.ct_types import (
     field_def,
     type_draft,
 )
-from connector.fluent_orders.pair import (
-    CtOrderHandle,
-    load_fluent_order,
-    with_ct_order,
-)
+from connector.fluent_orders.pair import CtOrderHandle, with_order
 from connector.modules.consignments.actions import FieldNames, delivery_actions
 from connector.modules.consignments.mapping import (
     DELIVERY_REF_FIELD,
@@ -119,10 +115,9 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
     options = ConsignmentOptions.from_section(
         runtime.config.options(MODULE), ctx.route.options
     )
-    order = load_fluent_order(runtime, ctx.payload, consignments=True)
     ct = runtime.ct()
 
-    def work(handle: CtOrderHandle) -> dict[str, Any]:
+    def work(order: dict[str, Any], handle: CtOrderHandle) -> dict[str, Any]:
         ct_order = handle.body
         result: dict[str, Any] = {
             "fluentOrder": order["ref"],
@@ -165,7 +160,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             "version": updated.get("version"),
         }
 
-    outcome = with_ct_order(runtime, order, work)
+    outcome = with_order(runtime, ctx.message, work, consignments=True)
     if outcome.get("skipped") == "no_shipping_info":
         log.warning(
             "consignments.order.no_shipping_info",

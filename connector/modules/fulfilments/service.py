@@ -26,11 +26,7 @@ from connector.fluent_orders.ct_types import (
     type_draft,
 )
 from connector.fluent_orders.fetch import location_names
-from connector.fluent_orders.pair import (
-    CtOrderHandle,
-    load_fluent_order,
-    with_ct_order,
-)
+from connector.fluent_orders.pair import CtOrderHandle, with_order
 from connector.modules.fulfilments.mapping import (
     FIELD_NAMES,
     FIELDS,
@@ -80,11 +76,9 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         runtime.config.options(MODULE), ctx.route.options
     )
     mode = options.mode
-    order = load_fluent_order(runtime, ctx.payload, fulfilments=True)
     ct = runtime.ct()
     profile = profile_of(runtime.config)
     type_id = None
-    names: dict[str, str] = {}
     metadata_field = profile.key("fulfilment_metadata") if profile.fluent else None
     if mode in ("custom_fields", "both"):
         type_key = options.line_item_type_key or profile.key("line_item_type")
@@ -94,18 +88,6 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             else line_item_type_draft(type_key)
         )
         type_id = setup.ensure_type(ct, draft).id
-        if metadata_field:
-            # every fulfilment's location (the matched lines use some of them): read
-            # before the order's lock is taken, so the lock spans CT calls only
-            names = location_names(
-                runtime.fluent(),
-                [
-                    str(f["fromLocationRef"])
-                    for f in order["fulfilments"]
-                    if f["fromLocationRef"]
-                ],
-                cache=runtime.caches.get("fluent_orders.location_names", dict),
-            )
     state_ids: dict[str, str] = {}
     if mode in ("states", "both"):
         states = options.states
@@ -115,9 +97,22 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         }
         state_ids["initial"] = setup.ensure_state(ct, INITIAL_STATE_KEY)
 
-    def work(handle: CtOrderHandle) -> dict[str, Any]:
+    def work(order: dict[str, Any], handle: CtOrderHandle) -> dict[str, Any]:
         ct_order = handle.body
         report: dict[str, Any] = {}
+        names: dict[str, str] = {}
+        if type_id is not None and metadata_field:
+            # every fulfilment's location (the matched lines use some of them),
+            # remembered for minutes: rarely a Fluent call
+            names = location_names(
+                runtime.fluent(),
+                [
+                    str(f["fromLocationRef"])
+                    for f in order["fulfilments"]
+                    if f["fromLocationRef"]
+                ],
+                cache=runtime.caches.get("fluent_orders.location_names", dict),
+            )
         match = match_line_items(ct_order, order["items"])
         progress = line_progress(order, match)
 
@@ -167,7 +162,7 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             "version": updated.get("version"),
         }
 
-    result = with_ct_order(runtime, order, work)
+    result = with_order(runtime, ctx.message, work, fulfilments=True)
     if result["skippedLines"]:
         log.warning(
             "fulfilments.line_item.foreign_type",

@@ -26,11 +26,7 @@ from connector.fluent_orders.ct_types import (
     type_draft,
 )
 from connector.fluent_orders.ordering import Watermark, newest
-from connector.fluent_orders.pair import (
-    CtOrderHandle,
-    load_fluent_order,
-    with_ct_order,
-)
+from connector.fluent_orders.pair import CtOrderHandle, with_order
 from connector.modules.order_status.fluent_settings import (
     load_mappings,
 )
@@ -105,7 +101,6 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         runtime.config.options(MODULE), ctx.route.options
     )
     rule = options.rule
-    order = load_fluent_order(runtime, ctx.payload)
     fluent = runtime.fluent()
     ct = runtime.ct()
     mappings = load_mappings(
@@ -114,12 +109,12 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
         options.settings_ttl_seconds,
         runtime.caches.get("order_status.mappings", dict),
     )
-    incoming = Watermark(order.get("status"), order.get("updatedOn"))
     type_key = options.order_type_key
     our_type = setup.ensure_type(ct, order_type_draft(type_key)) if type_key else None
 
-    def work(handle: CtOrderHandle) -> dict[str, Any]:
+    def work(order: dict[str, Any], handle: CtOrderHandle) -> dict[str, Any]:
         ct_order = handle.body
+        incoming = Watermark(order.get("status"), order.get("updatedOn"))
         verdict: dict[str, Any] = {}
         # read under the order's lock: the mark the previous status update stored
         stored = watermarks.lookup(runtime.store, order["ref"])
@@ -160,10 +155,13 @@ def handle(ctx: HandlerContext) -> dict[str, Any]:
             "version": updated.get("version"),
         }
 
-    result = with_ct_order(runtime, order, work)
+    result = with_order(runtime, ctx.message, work)
     if result["stale"]:
         log.info(
             "order_status.update.stale",
-            extra={"fluent_order": order["ref"], "ct_order": result["ctOrder"]},
+            extra={
+                "fluent_order": result["fluentOrder"],
+                "ct_order": result["ctOrder"],
+            },
         )
     return result
