@@ -1,21 +1,25 @@
-"""The last known copy of a commercetools order, kept in Redis for a short time
-between the webhooks of one Fluent order.
+"""What the last handler of a Fluent order left for the next webhook of the same
+order, kept in Redis for a short time: the commercetools order its update returned and
+the Fluent order it read.
 
-Fluent sends a fulfilment, a consignment and a status webhook for one change; each
-handler reads the CT order under the order's write lock (``store.locks``), updates it
-and lets the next one in. The next one can start from what the previous update
-returned instead of reading the order again: one commercetools read fewer (a 20 ms+
-round trip and ~1.5 ms of CPU on both ends) for the 2nd and 3rd webhook.
+Fluent sends a fulfilment, a consignment and a status webhook for one change; their
+handlers take turns under the order's write lock (``store.locks``). Each used to read
+the Fluent order and the CT order again; the next one can start from these copies:
 
-A copy is exact or harmless: every CT update carries the copy's ``version``, so a copy
-that is no longer current is refused with a 409, and ``update_with_retry`` re-reads
-and rebuilds. What a version cannot guard (an update with no actions, a handler that
-returns before writing) is re-decided on a fresh read by ``pair.with_ct_order``.
+- **The CT order** is exact or harmless: every CT update carries the copy's
+  ``version``, so a copy that is no longer current is refused with a 409 and
+  ``update_with_retry`` re-reads and rebuilds. What a version cannot guard (an update
+  with no actions, a handler that returns before writing) is decided again on a fresh
+  read by ``pair.with_order``.
+- **The Fluent order** serves a webhook only if the read started after that webhook
+  was stored (``Copies.fluent_for``: the inbound message sequence's value read before
+  the read, against the message's id): Fluent sent the webhook after the change, so
+  such a read shows it. Anything else reads Fluent again.
 
-The value is the order JSON encrypted with AES-GCM under a key derived (HKDF-SHA256)
-from the commercetools client secret, with the Redis key as associated data: an order
-holds a customer's name, e-mail and addresses, and Redis is often less guarded than
-the database. Without REDIS_URL, or with ``modules.orders.ct_order_cache_seconds: 0``,
+The value is JSON encrypted with AES-GCM under a key derived (HKDF-SHA256) from the
+commercetools client secret, with the Redis key as associated data: an order holds a
+customer's name, e-mail and addresses, and Redis is often less guarded than the
+database. Without REDIS_URL, or with ``modules.orders.ct_order_cache_seconds: 0``,
 nothing is kept. Like ``connector.cache``, a Redis error is logged and counted and is a
 miss, never raised (metric ``connector_cache_requests_total{cache="ct_order"}``).
 """
@@ -188,7 +192,7 @@ def _build(runtime: Services) -> CtOrderCache | None:
     return CtOrderCache(
         RedisBackend(config.redis_url),
         secret,
-        scope=str(config.ct.project_key),
+        scope=f"{config.ct.project_key}:{config.fluent.account_id}",
         ttl=seconds,
         prefix=config.redis_key_prefix,
     )

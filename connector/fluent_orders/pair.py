@@ -3,8 +3,11 @@ write lock: read, or what the previous handler of the order left (``order_cache`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError
 
 from connector.clients.commercetools import CommercetoolsClient
 from connector.clients.errors import NotFound
@@ -19,6 +22,7 @@ from connector.store.locks import resource_lock
 from connector.store.messages import sequence_mark
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class CtOrderHandle:
@@ -92,7 +96,7 @@ def with_order(
         order = early or copies.fluent_for(message.id, wanted)
         if order is None:
             parts = _shared_parts(runtime, wanted) if cache is not None else wanted
-            mark = sequence_mark(runtime.store) if cache is not None else None
+            mark = _mark(runtime) if cache is not None else None
             order = _load(runtime, key, parts)
             copies.fluent, copies.fluent_parts, copies.fluent_mark = order, parts, mark
         fluent_order = order
@@ -141,6 +145,16 @@ def _load(runtime: Services, key: OrderKey, parts: Parts) -> dict[str, Any]:
     if order is None:
         raise PermanentError(f"Fluent has no order with {key.describe()}")
     return order
+
+
+def _mark(runtime: Services) -> int | None:
+    """``messages.sequence_mark``, or None (the read then serves no other webhook)
+    when the store cannot tell: never a reason to fail the handler."""
+    try:
+        return sequence_mark(runtime.store)
+    except DBAPIError as exc:
+        log.warning("fluent_orders.mark.failed", extra={"error": str(exc.orig)[:200]})
+        return None
 
 
 def _shared_parts(runtime: Services, wanted: Parts) -> Parts:
