@@ -25,6 +25,12 @@ if _own_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="connector-prom-")
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
+# Imported here, after the directory is set, and not inside ``child_exit``: the master
+# runs ``child_exit`` from its SIGCHLD handler, and when two workers exit together (a
+# shutdown) the second call interrupted the first one's import of prometheus_client
+# and failed on the half-imported module (ImportError at every such shutdown).
+from prometheus_client import multiprocess  # noqa: E402
+
 wsgi_app = "connector.wsgi:app"
 bind = [f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
 workers = int(os.environ.get("WEB_CONCURRENCY") or 3)
@@ -46,8 +52,6 @@ def on_starting(server: Any) -> None:
 
 def child_exit(server: Any, worker: Any) -> None:
     """Drop a dead worker's live gauges (its counters stay in the totals)."""
-    from prometheus_client import multiprocess
-
     multiprocess.mark_process_dead(worker.pid)
 
 
