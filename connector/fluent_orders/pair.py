@@ -70,8 +70,9 @@ def with_order(
 
     - the Fluent order the previous handler read, when that read started after this
       message was stored (``Copies.fluent_for``: it shows what this webhook
-      announced) and has the parts asked for; else it is read, with the parts every
-      enabled order module needs, so the next handler can use it;
+      announced) and has the parts asked for, and this message has not failed or been
+      retried before; else it is read, with the parts every enabled order module
+      needs, so the next handler can use it;
     - the CT order as the previous update returned it. Every update carries its
       version, so a copy someone has changed since gets a 409 and is re-read; a
       block that ends without a versioned write (nothing to change, an early return)
@@ -93,7 +94,10 @@ def with_order(
     with resource_lock(runtime.store, f"ct-order:{ref}") as held:
         cache = order_cache(runtime) if held else None
         copies = cache.get(ref) if cache is not None else Copies()
-        order = early or copies.fluent_for(message.id, wanted)
+        # a message that failed or was retried before reads Fluent afresh: an
+        # operator may have fixed the order before replaying it
+        first_try = message.last_error is None and message.finished_at is None
+        order = early or (copies.fluent_for(message.id, wanted) if first_try else None)
         if order is None:
             parts = _shared_parts(runtime, wanted) if cache is not None else wanted
             mark = _mark(runtime) if cache is not None else None

@@ -233,6 +233,12 @@ def test_a_fluent_read_serves_the_webhooks_stored_before_it_started(scenario) ->
     assert _fluent_reads(scenario) == 2
     # the handlers also shared the CT order: one read for three updates
     assert _calls(scenario) == {BY_NUMBER: 1, BY_ID: 0, UPDATE: 3}
+    # a message that failed before (a replay after an operator's fix) reads afresh,
+    # even though the kept read would cover it
+    replayed = _webhook("CT-COPY-8", before)
+    replayed.last_error = "TransientError: Fluent timed out"
+    with_order(runtime, replayed, _set_state(runtime, "Pending"))
+    assert _fluent_reads(scenario) == 3
 
 
 def test_kept_fluent_order_serves_only_the_parts_it_was_read_with() -> None:
