@@ -71,8 +71,8 @@ class RedisBackend:
     def __init__(self, url: str) -> None:
         import redis
 
+        # what a call may raise that is the backend's trouble, not the caller's
         self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
-        self._errors = self.errors
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -104,7 +104,7 @@ class TtlCache:
         self.ttl = ttl
         self.prefix = f"{KEY_PREFIX}{name}:"
         self._errors: tuple[type[Exception], ...] = getattr(
-            backend, "_errors", (OSError,)
+            backend, "errors", (OSError,)
         )
 
     @property

@@ -28,8 +28,9 @@ CT_ORDER_CACHE_MAX = 3600.0
 
 
 def ct_order_cache_seconds(raw: Mapping[str, Any]) -> float:
-    """``modules.orders.ct_order_cache_seconds``: how long the last known copy of a CT
-    order is kept between the webhooks of one Fluent order (``order_cache``); 0 = off."""
+    """``modules.orders.ct_order_cache_seconds``: how long what one webhook's handler
+    read (the CT and the Fluent order) is kept for the next webhook of the same order
+    (``order_cache``); 0 = off."""
     value = raw.get(CT_ORDER_CACHE_OPTION, CT_ORDER_CACHE_SECONDS)
     if value is None:
         return CT_ORDER_CACHE_SECONDS

@@ -49,7 +49,8 @@ _NONCE = 12
 
 
 class CtOrderCache:
-    """Encrypted copies of CT orders under ``<prefix>connector:cache:ct_order:...``."""
+    """One entry of encrypted ``Copies`` per Fluent order, under
+    ``<prefix>connector:cache:ct_order:<CT project>:<Fluent account>:<order ref>``."""
 
     def __init__(
         self, backend: RedisBackend, secret: str, scope: str, ttl: float, prefix: str
