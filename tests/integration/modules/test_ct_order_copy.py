@@ -51,6 +51,19 @@ def _fluent_reads(scenario: Scenario) -> int:
     return scenario.fluent("GET", "/calls").json()["counts"].get(FLUENT_ORDER, 0)
 
 
+def _moved_behind_our_back(scenario: Scenario, number: str, state: str) -> dict:
+    """Another client updates the order (the copy is no longer current); the calls
+    counted so far are forgotten. Returns the order as it was before."""
+    current = scenario.order(number)
+    scenario.ct.update(
+        f"orders/{current['id']}",
+        current["version"],
+        [{"action": "changeShipmentState", "shipmentState": state}],
+    )
+    _forget_calls(scenario)
+    return current
+
+
 def _webhook(number: str, row_id: int = 0) -> InboundMessage:
     """A stored Fluent ORDER webhook (``row_id`` 0: older than any Fluent read)."""
     return InboundMessage(
@@ -99,13 +112,7 @@ def test_a_copy_changed_behind_our_back_is_refused_and_read_again(scenario) -> N
     ref = _webhook("CT-COPY-2")
     with_order(runtime, ref, _set_state(runtime, "Pending"))
     # someone else (the merchant center, another app) moves the order on
-    current = scenario.order("CT-COPY-2")
-    scenario.ct.update(
-        f"orders/{current['id']}",
-        current["version"],
-        [{"action": "changeShipmentState", "shipmentState": "Delayed"}],
-    )
-    _forget_calls(scenario)
+    current = _moved_behind_our_back(scenario, "CT-COPY-2", "Delayed")
     result = with_order(runtime, ref, _set_state(runtime, "Ready"))
     # the copy's version got a 409 (a POST that added no version), then one re-read
     assert _calls(scenario) == {BY_NUMBER: 0, BY_ID: 1, UPDATE: 2}
@@ -120,13 +127,7 @@ def test_no_change_on_a_copy_is_confirmed_on_a_fresh_read(scenario) -> None:
     ref = _webhook("CT-COPY-3")
     with_order(runtime, ref, _set_state(runtime, "Ready"))
     # behind our back the order leaves Ready: the copy still says Ready
-    current = scenario.order("CT-COPY-3")
-    scenario.ct.update(
-        f"orders/{current['id']}",
-        current["version"],
-        [{"action": "changeShipmentState", "shipmentState": "Backorder"}],
-    )
-    _forget_calls(scenario)
+    _moved_behind_our_back(scenario, "CT-COPY-3", "Backorder")
     result = with_order(runtime, ref, _set_state(runtime, "Ready"))
     # on the copy there was nothing to do; the fresh read showed otherwise
     assert result["actions"] == 1
