@@ -12,6 +12,7 @@ import redis
 from test_order_lifecycle_support import Scenario
 
 from connector.fluent_orders.ct_types import ct_setup
+from connector.fluent_orders.fetch import OrderKey, fetch_order
 from connector.fluent_orders.order_cache import Copies, CtOrderCache, order_cache
 from connector.fluent_orders.pair import CtOrderHandle, with_order
 from connector.models import InboundMessage
@@ -250,3 +251,26 @@ def test_kept_fluent_order_serves_only_the_parts_it_was_read_with() -> None:
     assert copies.fluent_for(10, (True, True)) is None  # no articles in it
     assert copies.fluent_for(11, (False, False)) is None  # stored after the read
     assert Copies(fluent=order, fluent_mark=None).fluent_for(1, (False, False)) is None
+
+
+def test_a_webhook_naming_its_order_by_id_reads_it_first(scenario) -> None:
+    runtime = scenario.connected.runtime
+    _seed(scenario, "CT-COPY-9")
+    fluent_id = fetch_order(runtime.fluent(), OrderKey(ref="CT-COPY-9"))["id"]
+    _forget_calls(scenario)
+    by_id = InboundMessage(
+        id=0,
+        payload={
+            "entityType": "FULFILMENT",
+            "rootEntityType": "ORDER",
+            "rootEntityId": fluent_id,
+        },
+    )
+    seen: list[dict[str, Any]] = []
+    with_order(runtime, by_id, _set_state(runtime, "Pending", seen))
+    with_order(runtime, by_id, _set_state(runtime, "Ready", seen))
+    # each read Fluent (the lock is named by the ref the read gives), the CT copy
+    # still served the second
+    assert _fluent_reads(scenario) == 2
+    assert [s["is_copy"] for s in seen] == [False, True]
+    assert scenario.order("CT-COPY-9")["shipmentState"] == "Ready"
