@@ -256,7 +256,9 @@ def test_kept_fluent_order_serves_only_the_parts_it_was_read_with() -> None:
 def test_a_webhook_naming_its_order_by_id_reads_it_first(scenario) -> None:
     runtime = scenario.connected.runtime
     _seed(scenario, "CT-COPY-9")
-    fluent_id = fetch_order(runtime.fluent(), OrderKey(ref="CT-COPY-9"))["id"]
+    found = fetch_order(runtime.fluent(), OrderKey(ref="CT-COPY-9"))
+    assert found is not None
+    fluent_id = found["id"]
     _forget_calls(scenario)
     by_id = InboundMessage(
         id=0,
