@@ -29,6 +29,8 @@ class Backend(Protocol):
 
     def set(self, key: str, value: bytes, ttl: float) -> None: ...
 
+    def delete(self, key: str) -> None: ...
+
     def clear(self, prefix: str) -> None: ...
 
 
@@ -58,6 +60,10 @@ class MemoryBackend:
             self._items[key] = (now + ttl, value)
             while len(self._items) > self.max_entries:
                 self._items.popitem(last=False)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
 
     def clear(self, prefix: str) -> None:
         with self._lock:
@@ -95,13 +101,34 @@ class RedisBackend:
             self.client.delete(*keys)
 
 
-class TtlCache:
-    """JSON values under normalised keys, counted as hits and misses."""
+class Codec(Protocol):
+    """How values become stored bytes and back; ``decode`` raises ValueError for
+    bytes it cannot read (then the lookup is a miss). ``key`` is the entry's key."""
 
-    def __init__(self, name: str, backend: Backend, ttl: float) -> None:
+    def encode(self, key: str, value: Any) -> bytes: ...
+
+    def decode(self, key: str, raw: bytes) -> Any: ...
+
+
+class JsonCodec:
+    def encode(self, key: str, value: Any) -> bytes:
+        return json.dumps(value, separators=(",", ":")).encode()
+
+    def decode(self, key: str, raw: bytes) -> Any:
+        return json.loads(raw)
+
+
+class TtlCache:
+    """Values (JSON unless another ``codec``) under normalised keys, counted as hits
+    and misses."""
+
+    def __init__(
+        self, name: str, backend: Backend, ttl: float, codec: Codec | None = None
+    ) -> None:
         self.name = name
         self.backend = backend
         self.ttl = ttl
+        self.codec: Codec = codec or JsonCodec()
         self.prefix = f"{KEY_PREFIX}{name}:"
         self._errors: tuple[type[Exception], ...] = getattr(
             backend, "errors", (OSError,)
@@ -117,33 +144,48 @@ class TtlCache:
         return self.prefix + hashlib.sha256(text.encode()).hexdigest()
 
     def get(self, key: str) -> Any | None:
-        """The cached value, or None (a miss; also on a backend error)."""
+        """The cached value, or None (a miss; also on a backend error or bytes the
+        codec cannot read)."""
         if self.ttl <= 0:
             return None
         try:
             raw = self.backend.get(key)
         except self._errors as exc:
-            metrics.CACHE.labels(self.name, "error").inc()
-            log.warning(
-                "cache.get.failed", extra={"cache": self.name, "error": repr(exc)}
-            )
+            self._failed("cache.get.failed", exc)
             return None
+        if raw is not None:
+            try:
+                value = self.codec.decode(key, raw)
+            except ValueError:
+                raw = None
         if raw is None:
             metrics.CACHE.labels(self.name, "miss").inc()
             return None
         metrics.CACHE.labels(self.name, "hit").inc()
-        return json.loads(raw)
+        return value
 
     def set(self, key: str, value: Any) -> None:
+        """Keep ``value`` for ``ttl`` seconds; what the codec cannot encode raises
+        (TypeError) before anything is stored."""
         if self.ttl <= 0:
             return
-        raw = json.dumps(value, separators=(",", ":")).encode()
+        raw = self.codec.encode(key, value)
         try:
             self.backend.set(key, raw, self.ttl)
         except self._errors as exc:
             log.warning(
                 "cache.set.failed", extra={"cache": self.name, "error": repr(exc)}
             )
+
+    def delete(self, key: str) -> None:
+        try:
+            self.backend.delete(key)
+        except self._errors as exc:
+            self._failed("cache.delete.failed", exc)
+
+    def _failed(self, event: str, exc: Exception) -> None:
+        metrics.CACHE.labels(self.name, "error").inc()
+        log.warning(event, extra={"cache": self.name, "error": repr(exc)})
 
     def clear(self) -> None:
         """Drop every entry of this cache (tests, operators)."""

@@ -20,13 +20,13 @@ The value is JSON encrypted with AES-GCM under a key derived (HKDF-SHA256) from 
 commercetools client secret, with the Redis key as associated data: an order holds a
 customer's name, e-mail and addresses, and Redis is often less guarded than the
 database. Without REDIS_URL, or with ``modules.orders.ct_order_cache_seconds: 0``,
-nothing is kept. Like ``connector.cache``, a Redis error is logged and counted and is a
-miss, never raised (metric ``connector_cache_requests_total{cache="ct_order"}``).
+nothing is kept. The entries are a ``connector.cache.TtlCache`` with a sealing codec
+(``SealedJson``): a Redis error is logged and counted and is a miss, never raised
+(metric ``connector_cache_requests_total{cache="ct_order"}``).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -37,27 +37,20 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from connector import metrics
-from connector.cache import KEY_PREFIX, RedisBackend
+from connector.cache import Backend, RedisBackend, TtlCache
 from connector.context import Services
 from connector.fluent_orders.options import ct_order_cache_seconds
-
-log = logging.getLogger(__name__)
 
 NAME = "ct_order"
 _NONCE = 12
 
 
-class CtOrderCache:
-    """One entry of encrypted ``Copies`` per Fluent order, under
-    ``<prefix>connector:cache:ct_order:<CT project>:<Fluent account>:<order ref>``."""
+class SealedJson:
+    """A ``connector.cache`` codec: JSON sealed with AES-GCM under a key derived
+    (HKDF-SHA256) from ``secret``, the entry's key as associated data (a value cannot
+    be moved to another key). Bytes sealed with another secret do not decode."""
 
-    def __init__(
-        self, backend: RedisBackend, secret: str, scope: str, ttl: float, prefix: str
-    ) -> None:
-        self.backend = backend
-        self.ttl = ttl
-        self.prefix = f"{prefix}{KEY_PREFIX}{NAME}:{scope}:"
+    def __init__(self, secret: str) -> None:
         key = HKDF(
             algorithm=hashes.SHA256(),
             length=32,
@@ -66,56 +59,62 @@ class CtOrderCache:
         ).derive(secret.encode())
         self._aead = AESGCM(key)
 
-    def key(self, fluent_ref: str) -> str:
-        return self.prefix + fluent_ref
+    def encode(self, key: str, value: Any) -> bytes:
+        plain = orjson.dumps(value)  # TypeError: e.g. an integer beyond 64 bits
+        nonce = os.urandom(_NONCE)
+        return nonce + self._aead.encrypt(nonce, plain, key.encode())
 
-    def get(self, fluent_ref: str) -> Copies:
-        """The copies kept for the Fluent order ``fluent_ref`` (empty when none)."""
-        key = self.key(fluent_ref)
-        try:
-            raw = self.backend.get(key)
-        except self.backend.errors as exc:
-            self._failed("cache.get.failed", exc)
-            return Copies()
-        if raw is None or len(raw) <= _NONCE:
-            metrics.CACHE.labels(NAME, "miss").inc()
-            return Copies()
+    def decode(self, key: str, raw: bytes) -> Any:
+        if len(raw) <= _NONCE:
+            raise ValueError("too short to be sealed")
         try:
             plain = self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], key.encode())
-            copies = Copies.from_json(orjson.loads(plain))
-        except (InvalidTag, orjson.JSONDecodeError, TypeError, ValueError):
-            # another secret (rotated) or a foreign value: not ours to use
-            metrics.CACHE.labels(NAME, "miss").inc()
+        except InvalidTag as exc:  # another secret (rotated) or a foreign value
+            raise ValueError("sealed with another key") from exc
+        return orjson.loads(plain)  # JSONDecodeError is a ValueError
+
+
+class CtOrderCache:
+    """One entry of sealed ``Copies`` per Fluent order (a ``TtlCache`` named
+    ``ct_order``), under
+    ``<prefix>connector:cache:ct_order:<CT project>:<Fluent account>:<order ref>``."""
+
+    def __init__(
+        self, backend: Backend, secret: str, scope: str, ttl: float, prefix: str
+    ) -> None:
+        self.cache = TtlCache(NAME, backend, ttl, SealedJson(secret))
+        self.cache.prefix = f"{prefix}{self.cache.prefix}{scope}:"
+
+    @property
+    def ttl(self) -> float:
+        return self.cache.ttl
+
+    def key(self, fluent_ref: str) -> str:
+        return self.cache.prefix + fluent_ref
+
+    def get(self, fluent_ref: str) -> Copies:
+        """The copies kept for the Fluent order ``fluent_ref`` (empty when none, or
+        when what is kept is not ``Copies``)."""
+        value = self.cache.get(self.key(fluent_ref))
+        if value is None:
             return Copies()
-        metrics.CACHE.labels(NAME, "hit").inc()
-        return copies
+        try:
+            return Copies.from_json(value)
+        except ValueError:
+            return Copies()
 
     def put(self, fluent_ref: str, copies: Copies) -> None:
         """Keep ``copies`` for ``ttl`` seconds (nothing to keep drops the entry)."""
-        try:
-            plain = orjson.dumps(copies.to_json()) if not copies.empty else None
-        except TypeError:  # e.g. an integer beyond 64 bits: keep nothing
-            plain = None
-        if plain is None:
+        if copies.empty:
             self.drop(fluent_ref)
             return
-        key = self.key(fluent_ref)
-        nonce = os.urandom(_NONCE)
-        value = nonce + self._aead.encrypt(nonce, plain, key.encode())
         try:
-            self.backend.set(key, value, self.ttl)
-        except self.backend.errors as exc:
-            self._failed("cache.set.failed", exc)
+            self.cache.set(self.key(fluent_ref), copies.to_json())
+        except TypeError:  # not JSON as orjson writes it: keep nothing
+            self.drop(fluent_ref)
 
     def drop(self, fluent_ref: str) -> None:
-        try:
-            self.backend.delete(self.key(fluent_ref))
-        except self.backend.errors as exc:
-            self._failed("cache.delete.failed", exc)
-
-    def _failed(self, event: str, exc: Exception) -> None:
-        metrics.CACHE.labels(NAME, "error").inc()
-        log.warning(event, extra={"cache": NAME, "error": repr(exc)})
+        self.cache.delete(self.key(fluent_ref))
 
 
 Parts = tuple[bool, bool]  # fetch_order's (fulfilments, consignments)
@@ -168,6 +167,8 @@ class Copies:
             raise ValueError("not a mapping")
         ct, fluent, mark = value.get("ct"), value.get("fluent"), value.get("mark")
         parts = value.get("parts") or [False, False]
+        if not isinstance(parts, list) or len(parts) != 2:
+            raise ValueError("not the parts of a Fluent read")
         if ct is not None and not (
             isinstance(ct, dict) and isinstance(ct.get("version"), int) and ct.get("id")
         ):

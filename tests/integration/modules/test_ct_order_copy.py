@@ -204,14 +204,15 @@ def test_the_copy_in_redis_is_encrypted_and_expires(scenario) -> None:
         assert secret.encode() not in raw
     assert 0 < client.pttl(cache.key("CT-COPY-7")) <= cache.ttl * 1000
     # another secret (rotated) cannot read it: a miss, not an error
+    config = runtime.config
     other = CtOrderCache(
-        cache.backend,
+        cache.cache.backend,
         "another-secret",
-        "x",
+        f"{config.ct.project_key}:{config.fluent.account_id}",
         cache.ttl,
-        prefix=runtime.config.redis_key_prefix,
+        prefix=config.redis_key_prefix,
     )
-    other.prefix = cache.prefix
+    assert other.key("CT-COPY-7") == cache.key("CT-COPY-7")
     assert other.get("CT-COPY-7").empty
     kept = cache.get("CT-COPY-7")
     assert kept.ct is not None and kept.ct["shipmentState"] == "Pending"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from connector import metrics
@@ -55,3 +56,30 @@ def test_unreachable_redis_is_a_miss_not_an_error():
     cache.clear()
     assert time.monotonic() - started < 3
     assert counted("unit-redis-down", "error") == errors + 1
+
+
+class Reversed:
+    """A codec that stores the JSON reversed and refuses bytes not ending in '{'."""
+
+    def encode(self, key: str, value: object) -> bytes:
+        return json.dumps(value).encode()[::-1]
+
+    def decode(self, key: str, raw: bytes) -> object:
+        if not raw.endswith(b"{"):
+            raise ValueError("not ours")
+        return json.loads(raw[::-1])
+
+
+def test_a_codec_stores_the_bytes_and_what_it_cannot_read_is_a_miss():
+    backend = MemoryBackend()
+    cache = TtlCache("unit-codec", backend, ttl=5, codec=Reversed())
+    cache.set("k", {"a": 1})
+    assert backend.get("k") == b'}1 :"a"{'
+    assert cache.get("k") == {"a": 1}
+    misses = counted("unit-codec", "miss")
+    backend.set("k", b"[1]", 5)
+    assert cache.get("k") is None
+    assert counted("unit-codec", "miss") == misses + 1
+    cache.set("k", {"a": 2})
+    cache.delete("k")
+    assert cache.get("k") is None and backend.get("k") is None
