@@ -25,6 +25,9 @@ class Scenario:
         self.ct = connected.runtime.ct()
         self.http = requests.Session()
         self.fixture = json.loads(FIXTURE.read_text())
+        # the test's own reads of the order (``order``): the CT sandbox counts them
+        # with the connector's
+        self.own_reads = 0
 
     # -- sandboxes ------------------------------------------------------------------
     def fluent(self, method: str, path: str, **kw: Any) -> requests.Response:
@@ -109,6 +112,7 @@ class Scenario:
 
     # -- the connector side -----------------------------------------------------------
     def order(self, number: str) -> dict[str, Any]:
+        self.own_reads += 1
         return self.ct.get(f"orders/order-number={number}")
 
     def wait_order(
