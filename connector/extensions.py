@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import sys
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ from kombu import Exchange, Queue
 from kombu.transport.sqlalchemy import Channel as SqlaChannel
 from kombu.transport.sqlalchemy import Transport as SqlaTransport
 from sqlalchemy.exc import IntegrityError
+from vine import promise
 
 from connector.publish import transport_for
 from connector.runtime import Runtime
@@ -67,31 +69,55 @@ class EmbeddedBrokerTransport(SqlaTransport):
 
 
 EVENT_FLUSH_SECONDS = 0.1
+# Celery's own buffer limit: a buffer this full is published at once, not after 0.1 s
+EVENT_BUFFER_LIMIT = 24
 
 
 class EventBatchingConsumer(Consumer):  # type: ignore[misc]
     """Celery's consumer, publishing buffered task events at most every
-    ``EVENT_FLUSH_SECONDS`` instead of at the next loop tick.
+    ``EVENT_FLUSH_SECONDS`` instead of at the next loop tick, and only from the
+    event loop's thread.
 
-    With the event loop (prefork on Redis or RabbitMQ) Celery already buffers the
-    ``task-received/started/succeeded`` events and publishes them as one
+    With the event loop (prefork or threads on Redis or RabbitMQ) Celery already
+    buffers the ``task-received/started/succeeded`` events and publishes them as one
     ``task.multi`` message, but it flushes on the next tick, so at 200 messages/s
     nearly every tick publishes one or two events: in the worker's main process a
-    quarter of its CPU went to these publishes. Flushed every 0.1 s (or sooner when
-    Celery's buffer of 24 is full) Flower and its /metrics see the same events, at
-    most 0.1 s later. What is buffered is published before the worker stops.
+    quarter of its CPU went to these publishes. Flushed every 0.1 s (or at the next
+    tick once ``EVENT_BUFFER_LIMIT`` events wait) Flower and its /metrics see the same
+    events, at most 0.1 s later. What is buffered is published before the worker stops.
+
+    Only the loop's thread publishes. Celery's dispatcher flushes a full buffer inside
+    ``send``, in the thread that sends, which with the threads pool is a task thread;
+    on RabbitMQ that thread then waits for its publisher confirm on the events
+    connection, which Celery also registers with the loop (to read broker
+    heartbeats). The loop can read that confirm first, and then both threads wait
+    for ever: the worker stops consuming. So ``send`` never flushes here (its limit
+    is lifted) and a full buffer asks the loop to flush (``call_soon`` is the hub's
+    thread-safe entry; its timers are not, so they are only set from the loop).
     """
 
     _flush_due: float | None = None
+    _flush_now: Any = None
 
     def on_send_event_buffered(self) -> None:
-        if not self.hub:
+        hub, dispatcher = self.hub, self.event_dispatcher
+        if not hub or dispatcher is None:
+            return
+        dispatcher.buffer_limit = sys.maxsize  # a new dispatcher after a reconnect too
+        if self._flush_now is None:
+            self._flush_now = promise(self._flush_events)
+        if _buffered(dispatcher) >= EVENT_BUFFER_LIMIT:
+            hub.call_soon(self._flush_now)
             return
         now = time.monotonic()
         # a timer lost with a restarted loop is scheduled again, never waited for
         if self._flush_due is not None and now < self._flush_due + 1.0:
             return
         self._flush_due = now + EVENT_FLUSH_SECONDS
+        hub.call_soon(self._schedule_flush)
+
+    def _schedule_flush(self) -> None:
+        """On the loop's thread: flush in ``EVENT_FLUSH_SECONDS``."""
         self.hub.call_later(EVENT_FLUSH_SECONDS, self._flush_batched)
 
     def _flush_batched(self) -> None:
@@ -101,6 +127,11 @@ class EventBatchingConsumer(Consumer):  # type: ignore[misc]
     def shutdown(self) -> None:
         self._flush_events()
         super().shutdown()
+
+
+def _buffered(dispatcher: Any) -> int:
+    """Task events waiting in Celery's dispatcher (its per-group buffers)."""
+    return sum(len(events) for events in dispatcher._group_buffer.values())
 
 
 def soft_limit(hard: float) -> float:

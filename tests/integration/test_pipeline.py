@@ -147,3 +147,20 @@ def test_status_command_shows_counts_and_queues(stack):
     assert result.exit_code == 0, result.output
     assert "ignored=1" in result.output
     assert "events=" in result.output and "unreachable" not in result.output
+
+
+def test_bursts_of_webhooks_are_all_handled(stack):
+    """Bursts fill the worker's task-event buffer over and over (3 events a task, 24
+    a buffer). On RabbitMQ a threads-pool thread that published a full buffer itself
+    could wait for ever for a publisher confirm the event loop had read, and the
+    worker stopped consuming (seen in CI); only the loop publishes events now."""
+    for burst in range(4):
+        ids = []
+        for n in range(30):
+            body = fluent_body(id=f"evt-burst-{burst}-{n}", entityRef=f"ORDER-B{n}")
+            resp = post(stack, body)
+            assert resp.json["status"] == "accepted"
+            ids.append(resp.json["id"])
+        for row_id in ids:
+            row = stack.wait_for(row_id, timeout=15)
+            assert row.status == "done", row.last_error

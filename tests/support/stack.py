@@ -8,6 +8,8 @@ quorum queues named with the session prefix). Tables are emptied between tests.
 
 from __future__ import annotations
 
+import faulthandler
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -62,6 +64,8 @@ class Stack:
             if row is not None and row.status in statuses:
                 return row
             if time.monotonic() > deadline:
+                # where the worker's threads are (a stuck worker shows here)
+                faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
                 raise AssertionError(
                     f"message {row_id} still {row.status if row else None}"
                     f" after {timeout}s (wanted {statuses})"
