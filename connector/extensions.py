@@ -69,6 +69,8 @@ class EmbeddedBrokerTransport(SqlaTransport):
 
 
 EVENT_FLUSH_SECONDS = 0.1
+# seconds any read on a Redis broker connection may wait (kombu's default: for ever)
+REDIS_BROKER_SOCKET_TIMEOUT = 10.0
 # Celery's own buffer limit: a buffer this full is published at once, not after 0.1 s
 EVENT_BUFFER_LIMIT = 24
 
@@ -220,13 +222,27 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         transport = dict(settings["broker_transport_options"])
         transport.pop("visibility_timeout")
         settings["broker_transport_options"] = {**transport, "confirm_publish": True}
-    elif config.redis_key_prefix and not config.embedded_broker:
-        # several deployments (or test sessions) can share one Redis
-        for key in ("broker_transport_options", "result_backend_transport_options"):
-            settings[key] = {
-                **settings[key],
-                "global_keyprefix": config.redis_key_prefix,
-            }
+    elif transport_for(config.broker_url) is not None and not config.embedded_broker:
+        # Redis: no read on a broker connection waits for ever. Without a timeout a
+        # worker's event loop that reads a connection with nothing to read (the
+        # pub/sub one; a broker gone without closing TCP) blocks, and stops fetching
+        # and running due tasks until something arrives. Now the read fails after
+        # REDIS_BROKER_SOCKET_TIMEOUT and the consumer reconnects (unacked messages
+        # are restored). BRPOP asks the server to answer within 1 s, well inside it.
+        settings["broker_transport_options"] = {
+            **settings["broker_transport_options"],
+            "socket_timeout": REDIS_BROKER_SOCKET_TIMEOUT,
+        }
+        if config.redis_key_prefix:
+            # several deployments (or test sessions) can share one Redis
+            for key in (
+                "broker_transport_options",
+                "result_backend_transport_options",
+            ):
+                settings[key] = {
+                    **settings[key],
+                    "global_keyprefix": config.redis_key_prefix,
+                }
     pooled = transport_for(config.broker_url)
     if pooled is not None and not config.embedded_broker:
         settings["broker_transport"] = pooled  # one Redis client per channel

@@ -121,16 +121,24 @@ def running_stack(backend: str, tmp: Path, env: Mapping[str, str]) -> Iterator[S
         runtime: Runtime = app.extensions["connector"]
         celery = app.extensions["celery"]
         stack = Stack(backend, full_env, app, config, runtime, app.test_client())
-        with start_worker(
-            celery,
-            pool="threads",
-            concurrency=4,
-            perform_ping_check=False,
-            queues=["events", "batch", "default"],
-            shutdown_timeout=30,
-            loglevel="WARNING",
-        ):
-            yield stack
+        try:
+            with start_worker(
+                celery,
+                pool="threads",
+                concurrency=4,
+                perform_ping_check=False,
+                queues=["events", "batch", "default"],
+                shutdown_timeout=30,
+                loglevel="WARNING",
+            ):
+                yield stack
+        finally:
+            # start_worker leaves Celery's process-wide "terminate" flag set when the
+            # worker did not stop in time: every later worker would stop at once and
+            # the next stack would wait for ever for its worker to start
+            from celery.worker import state
+
+            state.should_terminate = None
         runtime.store.dispose()
     finally:
         cleanup()

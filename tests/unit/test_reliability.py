@@ -79,6 +79,19 @@ def test_rabbitmq_queues_are_durable_quorum_queues_with_publisher_confirms():
     assert "visibility_timeout" not in options
 
 
+def test_no_read_on_a_redis_broker_connection_waits_for_ever():
+    """A worker's event loop that reads a Redis connection with nothing to read must
+    not block for good: the read times out and the consumer reconnects."""
+    from connector.extensions import REDIS_BROKER_SOCKET_TIMEOUT
+
+    app = make_celery(Runtime(_config(CELERY_BROKER_URL="redis://127.0.0.1:6379/0")))
+    options = app.conf.broker_transport_options
+    assert options["socket_timeout"] == REDIS_BROKER_SOCKET_TIMEOUT
+    assert 1 < REDIS_BROKER_SOCKET_TIMEOUT <= 15  # above BRPOP's 1 s, below a test wait
+    amqp = make_celery(Runtime(_config(CELERY_BROKER_URL="amqp://guest@127.0.0.1//")))
+    assert "socket_timeout" not in amqp.conf.broker_transport_options
+
+
 def test_time_limits_soft_before_hard_and_configurable():
     assert soft_limit(120) == 105
     app = make_celery(Runtime(_config(CONNECTOR_EVENT_TIME_LIMIT="10")))
