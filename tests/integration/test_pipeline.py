@@ -164,3 +164,27 @@ def test_bursts_of_webhooks_are_all_handled(stack):
         for row_id in ids:
             row = stack.wait_for(row_id, timeout=15)
             assert row.status == "done", row.last_error
+
+
+def test_a_worker_loop_blocked_on_a_redis_read_recovers(stack):
+    """The worker's event loop made to read its pub/sub connection with nothing to
+    read (what a spurious or stale readiness does) blocked until some broadcast came:
+    no task ran meanwhile. With the broker's socket timeout the read fails, the
+    consumer reconnects and the next webhook is handled."""
+    import pytest
+
+    if stack.backend != "postgres":
+        pytest.skip("the Redis broker's pub/sub connection")
+    consumer = stack.extra["worker"].consumer
+    control = consumer.blueprint.steps["celery.worker.consumer.control.Control"]
+    channel = control.box.node.channel  # subscribed to the control broadcasts
+    assert channel.subclient.connection is not None
+    consumer.hub.call_soon(channel._receive)  # on the loop's thread: blocks there
+    time.sleep(0.5)
+    body = fluent_body(id="evt-blocked-loop", entityRef="ORDER-BLOCKED")
+    resp = post(stack, body)
+    assert resp.json["status"] == "accepted"
+    started = time.monotonic()
+    row = stack.wait_for(resp.json["id"], timeout=25)
+    assert row.status == "done", row.last_error
+    assert time.monotonic() - started > 5  # it was blocked, then recovered

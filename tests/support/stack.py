@@ -19,6 +19,7 @@ from typing import Any
 
 from celery.contrib.testing.worker import start_worker
 from flask import Flask
+from kombu.asynchronous import set_event_loop
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -121,6 +122,12 @@ def running_stack(backend: str, tmp: Path, env: Mapping[str, str]) -> Iterator[S
         runtime: Runtime = app.extensions["connector"]
         celery = app.extensions["celery"]
         stack = Stack(backend, full_env, app, config, runtime, app.test_client())
+        # Celery's worker takes kombu's process-wide event loop if one is set: a
+        # second in-process worker (the foundation stack beside the connected one)
+        # would run its loop on the first worker's hub, two threads polling and
+        # reading one set of sockets (lost deliveries, reads that block for ever).
+        # Each stack's worker gets a hub of its own.
+        set_event_loop(None)
         try:
             with start_worker(
                 celery,
@@ -130,7 +137,8 @@ def running_stack(backend: str, tmp: Path, env: Mapping[str, str]) -> Iterator[S
                 queues=["events", "batch", "default"],
                 shutdown_timeout=30,
                 loglevel="WARNING",
-            ):
+            ) as worker:
+                stack.extra["worker"] = worker
                 yield stack
         finally:
             # start_worker leaves Celery's process-wide "terminate" flag set when the
