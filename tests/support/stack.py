@@ -19,8 +19,8 @@ from typing import Any
 
 from celery.contrib.testing.worker import start_worker
 from flask import Flask
-from kombu.asynchronous import set_event_loop
 from flask.testing import FlaskClient
+from kombu.asynchronous import set_event_loop
 from sqlalchemy import text
 
 from connector import create_app
