@@ -26,7 +26,6 @@ from kombu import Exchange, Queue
 from kombu.transport.sqlalchemy import Channel as SqlaChannel
 from kombu.transport.sqlalchemy import Transport as SqlaTransport
 from sqlalchemy.exc import IntegrityError
-from vine import promise
 
 from connector.publish import transport_for
 from connector.runtime import Runtime
@@ -99,17 +98,15 @@ class EventBatchingConsumer(Consumer):  # type: ignore[misc]
     """
 
     _flush_due: float | None = None
-    _flush_now: Any = None
 
     def on_send_event_buffered(self) -> None:
         hub, dispatcher = self.hub, self.event_dispatcher
         if not hub or dispatcher is None:
             return
         dispatcher.buffer_limit = sys.maxsize  # a new dispatcher after a reconnect too
-        if self._flush_now is None:
-            self._flush_now = promise(self._flush_events)
         if _buffered(dispatcher) >= EVENT_BUFFER_LIMIT:
-            hub.call_soon(self._flush_now)
+            # Celery's own flush promise (one object: the hub's ready set keeps it once)
+            hub.call_soon(self._flush_events_promise)
             return
         now = time.monotonic()
         # a timer lost with a restarted loop is scheduled again, never waited for
@@ -218,11 +215,13 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
         "result_backend_transport_options": {"visibility_timeout": visibility},
         "enable_utc": True,
     }
+    pooled = transport_for(config.broker_url)
     if is_amqp(config.broker_url):
         transport = dict(settings["broker_transport_options"])
         transport.pop("visibility_timeout")
         settings["broker_transport_options"] = {**transport, "confirm_publish": True}
-    elif transport_for(config.broker_url) is not None and not config.embedded_broker:
+    elif pooled is not None and not config.embedded_broker:
+        settings["broker_transport"] = pooled  # one Redis client per channel
         # Redis: no read on a broker connection waits for ever. Without a timeout a
         # worker's event loop that reads a connection with nothing to read (the
         # pub/sub one; a broker gone without closing TCP) blocks, and stops fetching
@@ -243,9 +242,6 @@ def make_celery(runtime: Runtime) -> ConnectorCelery:
                     **settings[key],
                     "global_keyprefix": config.redis_key_prefix,
                 }
-    pooled = transport_for(config.broker_url)
-    if pooled is not None and not config.embedded_broker:
-        settings["broker_transport"] = pooled  # one Redis client per channel
     if config.embedded_broker:
         settings["broker_transport"] = "connector.extensions:EmbeddedBrokerTransport"
         # kombu takes the transport from a ``sqla+`` scheme before ``broker_transport``:

@@ -8,6 +8,8 @@ import sys
 from collections import defaultdict
 from typing import Any
 
+from vine import promise
+
 from connector import extensions
 from connector.extensions import (
     EVENT_BUFFER_LIMIT,
@@ -73,6 +75,7 @@ class FakeDispatcher:
 def consumer(hub: FakeHub | None) -> tuple[EventBatchingConsumer, FakeDispatcher]:
     c = EventBatchingConsumer.__new__(EventBatchingConsumer)  # no broker needed
     c.hub = hub
+    c._flush_events_promise = promise(c._flush_events)  # as Consumer.__init__ sets
     c.event_dispatcher = FakeDispatcher(c)
     return c, c.event_dispatcher
 
