@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from connector import create_app
@@ -171,8 +172,6 @@ def test_a_worker_loop_blocked_on_a_redis_read_recovers(stack):
     read (what a spurious or stale readiness does) blocked until some broadcast came:
     no task ran meanwhile. With the broker's socket timeout the read fails, the
     consumer reconnects and the next webhook is handled."""
-    import pytest
-
     if stack.backend != "postgres":
         pytest.skip("the Redis broker's pub/sub connection")
     consumer = stack.extra["worker"].consumer

@@ -91,6 +91,16 @@ def _set_state(runtime: Any, state: str, seen: list[dict[str, Any]] | None = Non
     return work
 
 
+def _first_handled(scenario: Scenario, number: str, state: str = "Pending"):
+    """Seed ``number``, run a first handler that moves it to ``state`` (which leaves
+    the copies); the connector's runtime and the webhook, for the next handlers."""
+    runtime = scenario.connected.runtime
+    _seed(scenario, number)
+    ref = _webhook(number)
+    with_order(runtime, ref, _set_state(runtime, state))
+    return runtime, ref
+
+
 def test_the_next_webhook_of_an_order_starts_from_the_copy(scenario) -> None:
     runtime = scenario.connected.runtime
     order = _seed(scenario, "CT-COPY-1")
@@ -108,10 +118,7 @@ def test_the_next_webhook_of_an_order_starts_from_the_copy(scenario) -> None:
 
 
 def test_a_copy_changed_behind_our_back_is_refused_and_read_again(scenario) -> None:
-    runtime = scenario.connected.runtime
-    _seed(scenario, "CT-COPY-2")
-    ref = _webhook("CT-COPY-2")
-    with_order(runtime, ref, _set_state(runtime, "Pending"))
+    runtime, ref = _first_handled(scenario, "CT-COPY-2")
     # someone else (the merchant center, another app) moves the order on
     current = _moved_behind_our_back(scenario, "CT-COPY-2", "Delayed")
     result = with_order(runtime, ref, _set_state(runtime, "Ready"))
@@ -123,10 +130,7 @@ def test_a_copy_changed_behind_our_back_is_refused_and_read_again(scenario) -> N
 
 
 def test_no_change_on_a_copy_is_confirmed_on_a_fresh_read(scenario) -> None:
-    runtime = scenario.connected.runtime
-    _seed(scenario, "CT-COPY-3")
-    ref = _webhook("CT-COPY-3")
-    with_order(runtime, ref, _set_state(runtime, "Ready"))
+    runtime, ref = _first_handled(scenario, "CT-COPY-3", "Ready")
     # behind our back the order leaves Ready: the copy still says Ready
     _moved_behind_our_back(scenario, "CT-COPY-3", "Backorder")
     result = with_order(runtime, ref, _set_state(runtime, "Ready"))
@@ -143,10 +147,7 @@ def test_no_change_on_a_copy_is_confirmed_on_a_fresh_read(scenario) -> None:
 def test_a_block_that_returns_without_writing_decides_again_on_a_fresh_read(
     scenario,
 ) -> None:
-    runtime = scenario.connected.runtime
-    _seed(scenario, "CT-COPY-4")
-    ref = _webhook("CT-COPY-4")
-    with_order(runtime, ref, _set_state(runtime, "Pending"))
+    runtime, ref = _first_handled(scenario, "CT-COPY-4")
     runs: list[bool] = []
 
     def early_return(order: dict[str, Any], handle: CtOrderHandle) -> str:
@@ -160,10 +161,7 @@ def test_a_block_that_returns_without_writing_decides_again_on_a_fresh_read(
 
 
 def test_a_copy_of_an_order_that_is_gone_is_read_again(scenario) -> None:
-    runtime = scenario.connected.runtime
-    _seed(scenario, "CT-COPY-5")
-    ref = _webhook("CT-COPY-5")
-    with_order(runtime, ref, _set_state(runtime, "Pending"))
+    runtime, ref = _first_handled(scenario, "CT-COPY-5")
     cache = order_cache(runtime)
     assert cache is not None
     kept = cache.get("CT-COPY-5")
@@ -176,10 +174,7 @@ def test_a_copy_of_an_order_that_is_gone_is_read_again(scenario) -> None:
 
 
 def test_a_failed_block_drops_the_copy(scenario) -> None:
-    runtime = scenario.connected.runtime
-    _seed(scenario, "CT-COPY-6")
-    ref = _webhook("CT-COPY-6")
-    with_order(runtime, ref, _set_state(runtime, "Pending"))
+    runtime, ref = _first_handled(scenario, "CT-COPY-6")
     cache = order_cache(runtime)
     assert cache is not None and cache.get("CT-COPY-6").ct is not None
 
